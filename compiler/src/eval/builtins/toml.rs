@@ -1,0 +1,37 @@
+//! `fromTOML`.
+
+use super::{b, Builtin};
+use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Sym, Thunk, Value};
+use crate::source::Span;
+
+fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
+    Ok(match v {
+        toml::Value::String(x) => Value::str(x),
+        toml::Value::Integer(i) => Value::Int(i),
+        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => {
+            if !ev.opts_has_feature("parse-toml-timestamps") {
+                return Err(ev.err(format!("while parsing TOML: Dates and times are not supported ('{d}')"), Some(s)));
+            }
+            let entries = vec![
+                Attr { name: Sym::new("_type"), value: Thunk::value(Value::str("timestamp")), pos: None },
+                Attr { name: Sym::new("value"), value: Thunk::value(Value::str(d.to_string())), pos: None },
+            ];
+            Value::attrs(Attrs::from_sorted(entries))
+        }
+        toml::Value::Array(a) => Value::list(a.into_iter().map(|x| convert(ev, x, s).map(Thunk::value)).collect::<Result<_, _>>()?),
+        toml::Value::Table(t) => {
+            let entries = t.into_iter().map(|(k, v)| Ok(Attr { name: Sym::new(&k), value: Thunk::value(convert(ev, v, s)?), pos: None })).collect::<EvalResult<Vec<_>>>()?;
+            Value::attrs(Attrs::from_unsorted(entries))
+        }
+    })
+}
+
+fn from_toml(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
+    let text = ev.arg_str(&a[0], s)?;
+    let v: toml::Table = text.parse().map_err(|e: toml::de::Error| ev.err(format!("while parsing TOML: {}", e.message()), Some(s)))?;
+    convert(ev, toml::Value::Table(v), s)
+}
+
+pub const BUILTINS: &[Builtin] = &[b("fromTOML", 1, from_toml)];

@@ -1,0 +1,123 @@
+//! The lowered expression tree: what the evaluator runs.
+//!
+//! Lowering resolves every variable to a frame depth and slot (or a chain
+//! of `with` namespaces), merges nested attribute paths, and keeps a span
+//! on each node that can fail.
+
+use super::symbol::Sym;
+use super::value::Value;
+use crate::source::Span;
+use std::rc::Rc;
+
+pub type ExprRef = Rc<Expr>;
+
+pub enum Expr {
+    Const(Value),
+    /// A lexical variable: `depth` frames up, slot `slot`.
+    Var { depth: u32, slot: u32 },
+    /// Not bound lexically: looked up in the enclosing `with` frames
+    /// (depths, innermost first) at run time.
+    WithVar { name: Sym, withs: Rc<[u32]>, span: Span },
+    Attrs(Rc<AttrsDef>),
+    List(Vec<ExprRef>),
+    Select { target: ExprRef, path: Vec<AttrKey>, default: Option<ExprRef>, span: Span },
+    HasAttr { target: ExprRef, path: Vec<AttrKey> },
+    Lambda(Rc<LambdaDef>),
+    Apply { func: ExprRef, args: Vec<ExprRef>, span: Span },
+    /// `let` and legacy `let { body = …; }`: a new frame of thunks.
+    Let { bindings: Rc<Bindings>, body: ExprRef },
+    With { namespace: ExprRef, body: ExprRef },
+    If { cond: ExprRef, then: ExprRef, else_: ExprRef, span: Span },
+    Assert { cond: ExprRef, body: ExprRef, span: Span },
+    Not(ExprRef, Span),
+    Neg(ExprRef, Span),
+    Bin { op: BinOp, lhs: ExprRef, rhs: ExprRef, span: Span },
+    /// A string with interpolations.
+    Interp { parts: Vec<ExprRef>, span: Span },
+    /// A path with interpolations; the first part is the resolved prefix.
+    PathInterp { parts: Vec<ExprRef>, span: Span },
+    /// `<name>` in the search path.
+    SearchPath { path: String, span: Span },
+    /// `__curPos`.
+    CurPos(Span),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Eq,
+    Neq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Impl,
+    Concat,
+    Update,
+}
+
+/// An attribute name in a path: static, or computed.
+#[derive(Clone)]
+pub enum AttrKey {
+    Static(Sym),
+    Dynamic(ExprRef),
+}
+
+/// How a binding's value is produced.
+pub enum BindingValue {
+    /// An expression evaluated in the binding's scope.
+    Expr(ExprRef),
+    /// `inherit x;`: a variable of the enclosing scope (never the new frame).
+    Inherit(ExprRef),
+    /// `inherit (e) x;`: attribute `name` of inherit source `source`
+    /// (evaluated once and shared by every name of that `inherit`).
+    InheritFrom { source: u32, name: Sym, span: Span },
+}
+
+pub struct Binding {
+    pub name: Sym,
+    pub value: BindingValue,
+    pub span: Span,
+}
+
+/// The bindings of a `let` or an attribute set. For `let` and `rec`,
+/// binding i is slot i of the new frame and inherit source j is the hidden
+/// slot `list.len() + j`; sources are evaluated in the new frame. For a
+/// plain set, sources are evaluated in the enclosing scope.
+pub struct Bindings {
+    pub list: Vec<Binding>,
+    pub inherit_sources: Vec<ExprRef>,
+}
+
+pub struct AttrsDef {
+    pub rec: bool,
+    pub bindings: Bindings,
+    pub dynamics: Vec<(ExprRef, ExprRef, Span)>,
+}
+
+pub enum Param {
+    /// `x: body`; the argument goes to slot 0.
+    Ident,
+    /// `{ a, b ? d, ... } @ args`: formals take slots 0..n in order; the
+    /// `@` name, if any, takes slot n.
+    Pattern { formals: Vec<Formal>, ellipsis: bool, at: Option<Sym> },
+}
+
+pub struct Formal {
+    pub name: Sym,
+    pub default: Option<ExprRef>,
+}
+
+pub struct LambdaDef {
+    pub name: Option<Sym>,
+    pub param_name: Option<Sym>,
+    pub param: Param,
+    pub body: ExprRef,
+    pub nslots: u32,
+    pub span: Span,
+}

@@ -1,0 +1,768 @@
+//! Evaluating expressions: the interpreter loop, function calls and
+//! thunk forcing.
+
+use super::error::{ErrorKind, EvalError, EvalResult};
+use super::expr::*;
+use super::symbol::Sym;
+use super::value::*;
+use super::Evaluator;
+use crate::source::Span;
+use std::rc::Rc;
+
+/// Symbols the interpreter itself looks for.
+pub struct CommonSyms {
+    pub functor: Sym,
+    pub to_string: Sym,
+    pub out_path: Sym,
+    pub type_: Sym,
+    pub overrides: Sym,
+    pub file: Sym,
+    pub line: Sym,
+    pub column: Sym,
+    pub drv_path: Sym,
+    pub name: Sym,
+    pub value: Sym,
+    pub success: Sym,
+    pub out: Sym,
+}
+
+impl CommonSyms {
+    pub fn new() -> Self {
+        CommonSyms {
+            functor: Sym::new("__functor"),
+            to_string: Sym::new("__toString"),
+            out_path: Sym::new("outPath"),
+            type_: Sym::new("type"),
+            overrides: Sym::new("__overrides"),
+            file: Sym::new("file"),
+            line: Sym::new("line"),
+            column: Sym::new("column"),
+            drv_path: Sym::new("drvPath"),
+            name: Sym::new("name"),
+            value: Sym::new("value"),
+            success: Sym::new("success"),
+            out: Sym::new("out"),
+        }
+    }
+}
+
+impl Default for CommonSyms {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Evaluator {
+    pub fn err(&self, msg: impl Into<String>, span: Option<Span>) -> EvalError {
+        EvalError::new(ErrorKind::Other, "nix::eval", msg, span)
+    }
+
+    pub fn type_err(&self, expected: &str, v: &Value, span: Option<Span>) -> EvalError {
+        EvalError::new(ErrorKind::Other, "nix::type", format!("expected {expected} but found {}: {}", v.type_name(), self.show_short(v)), span)
+    }
+
+    /// Enters one level of native recursion; errors instead of overflowing.
+    #[inline]
+    pub(crate) fn enter(&mut self) -> EvalResult<()> {
+        self.call_depth += 1;
+        if self.call_depth > self.opts.max_call_depth {
+            self.call_depth -= 1;
+            return Err(EvalError::new(ErrorKind::StackOverflow, "nix::stack-overflow", "stack overflow; max-call-depth exceeded", None)
+                .help("the evaluation recurses too deeply: look for a function that calls itself without end, or raise --max-call-depth"));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn leave(&mut self) {
+        self.call_depth -= 1;
+    }
+
+    /// Forces a thunk to weak head normal form.
+    pub fn force(&mut self, t: &Thunk) -> EvalResult<Value> {
+        if let ThunkState::Done(v) = &*t.0.borrow() {
+            return Ok(v.clone());
+        }
+        let st = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
+        let res = match &st {
+            ThunkState::Pending(e, env) => self.eval(e, env).map_err(|err| {
+                if err.kind == ErrorKind::InfiniteRecursion && err.diag.span.is_none() {
+                    let mut err = err;
+                    err.diag.span = expr_span(e);
+                    err
+                } else {
+                    err
+                }
+            }),
+            ThunkState::Apply(f, a) => self.call_value(f.clone(), a.clone(), None),
+            ThunkState::Apply2(f, a, b) => {
+                let g = self.call_value(f.clone(), a.clone(), None)?;
+                self.call_value(g, b.clone(), None)
+            }
+            ThunkState::Select(from, name, span) => {
+                let v = self.force(from)?;
+                self.select_one(&v, *name, *span)
+            }
+            ThunkState::Blackhole => Err(EvalError::new(ErrorKind::InfiniteRecursion, "nix::infinite-recursion", "infinite recursion encountered", None)),
+            ThunkState::Done(_) => unreachable!("checked above"),
+        };
+        match res {
+            Ok(v) => {
+                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                Ok(v)
+            }
+            Err(e) => {
+                if !matches!(st, ThunkState::Blackhole) {
+                    *t.0.borrow_mut() = st;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A thunk for `e` in `env`, without allocating where the value is
+    /// already at hand (variables, constants, functions).
+    pub fn thunk_of(&mut self, e: &ExprRef, env: &Env) -> Thunk {
+        match &**e {
+            Expr::Var { depth, slot } => lookup(env, *depth, *slot),
+            Expr::Const(v) => Thunk::value(v.clone()),
+            Expr::Lambda(def) => Thunk::value(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
+            _ => self.heap.thunk(ThunkState::Pending(e.clone(), env.clone())),
+        }
+    }
+
+    pub fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
+        match &**e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var { depth, slot } => {
+                let t = lookup(env, *depth, *slot);
+                self.force(&t)
+            }
+            Expr::WithVar { name, withs, span } => {
+                let mut frame = env.clone();
+                let mut at = 0u32;
+                for &d in withs.iter() {
+                    while at < d {
+                        frame = frame.parent.clone().expect("with depth within env chain");
+                        at += 1;
+                    }
+                    let ns = frame.slots.borrow()[0].clone();
+                    let v = self.force(&ns)?;
+                    match &v {
+                        Value::Attrs(a) => {
+                            if let Some(t) = a.get(*name) {
+                                let t = t.clone();
+                                return self.force(&t);
+                            }
+                        }
+                        other => return Err(self.type_err("a set", other, Some(*span))),
+                    }
+                }
+                Err(EvalError::new(ErrorKind::Other, "nix::undefined-variable", format!("undefined variable '{name}'"), Some(*span)))
+            }
+            Expr::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
+            Expr::List(items) => {
+                let v: Vec<Thunk> = items.iter().map(|i| self.thunk_of(i, env)).collect();
+                Ok(Value::List(Rc::new(v)))
+            }
+            Expr::Attrs(def) => self.eval_attrs(def, env),
+            Expr::Let { bindings, body } => {
+                let frame = self.make_rec_frame(bindings, env);
+                self.eval(body, &frame)
+            }
+            Expr::With { namespace, body } => {
+                let ns = self.thunk_of(namespace, env);
+                let frame = self.heap.env(vec![ns], Some(env.clone()));
+                self.eval(body, &frame)
+            }
+            Expr::Apply { func, args, span } => {
+                let mut f = self.eval(func, env)?;
+                for a in args {
+                    let t = self.thunk_of(a, env);
+                    f = self.call_value(f, t, Some(*span))?;
+                }
+                Ok(f)
+            }
+            Expr::Select { target, path, default, span } => self.eval_select(target, path, default.as_ref(), *span, env),
+            Expr::HasAttr { target, path } => {
+                let mut v = self.eval(target, env)?;
+                for k in path {
+                    let name = self.attr_key(k, env)?;
+                    match &v {
+                        Value::Attrs(a) => match a.get(name) {
+                            Some(t) => {
+                                let t = t.clone();
+                                v = self.force(&t)?;
+                            }
+                            None => return Ok(Value::Bool(false)),
+                        },
+                        _ => return Ok(Value::Bool(false)),
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            Expr::If { cond, then, else_, span } => {
+                let c = self.eval(cond, env)?;
+                match c {
+                    Value::Bool(true) => self.eval(then, env),
+                    Value::Bool(false) => self.eval(else_, env),
+                    other => Err(self.type_err("a Boolean", &other, Some(*span)).context("while evaluating a branch condition", Some(*span))),
+                }
+            }
+            Expr::Assert { cond, body, span } => {
+                let c = self.eval(cond, env)?;
+                match c {
+                    Value::Bool(true) => self.eval(body, env),
+                    Value::Bool(false) => {
+                        let text = self.sources.get(span.file).text.get(span.start as usize..span.end as usize).unwrap_or("").to_string();
+                        Err(EvalError::new(ErrorKind::Assert, "nix::assert", format!("assertion '{text}' failed"), Some(*span)))
+                    }
+                    other => Err(self.type_err("a Boolean", &other, Some(*span)).context("while evaluating the condition of the assertion", Some(*span))),
+                }
+            }
+            Expr::Not(inner, span) => match self.eval(inner, env)? {
+                Value::Bool(b) => Ok(Value::Bool(!b)),
+                other => Err(self.type_err("a Boolean", &other, Some(*span))),
+            },
+            Expr::Neg(inner, span) => {
+                let v = self.eval(inner, env)?;
+                self.arith(BinOp::Sub, Value::Int(0), v, *span)
+            }
+            Expr::Bin { op, lhs, rhs, span } => self.eval_bin(*op, lhs, rhs, *span, env),
+            Expr::Interp { parts, span } => self.eval_interp(parts, *span, env),
+            Expr::PathInterp { parts, span } => {
+                let mut s = String::new();
+                for (i, p) in parts.iter().enumerate() {
+                    let v = self.eval(p, env)?;
+                    if i == 0 {
+                        if let Value::String(x) = &v {
+                            s.push_str(&x.s);
+                            continue;
+                        }
+                    }
+                    let (part, ctx) = self.coerce_to_string(&v, *span, super::coerce::Coerce::Interp)?;
+                    if !ctx.is_empty() {
+                        return Err(self.err(format!("a string that refers to a store path cannot be appended to a path ('{part}')"), Some(*span)));
+                    }
+                    s.push_str(&part);
+                }
+                Ok(Value::Path(super::lower::canonicalize(&s).into()))
+            }
+            Expr::SearchPath { path, span } => super::builtins::io::find_file(self, path, *span),
+            Expr::CurPos(span) => Ok(self.pos_value(*span)),
+        }
+    }
+
+    /// `{ file; line; column; }` for a span.
+    pub fn pos_value(&mut self, span: Span) -> Value {
+        let f = self.sources.get(span.file).clone();
+        let (l, c) = f.line_col(span.start);
+        let entries = vec![
+            Attr { name: self.syms.column, value: Thunk::value(Value::Int(c as i64)), pos: None },
+            Attr { name: self.syms.file, value: Thunk::value(Value::str(f.name.clone())), pos: None },
+            Attr { name: self.syms.line, value: Thunk::value(Value::Int(l as i64)), pos: None },
+        ];
+        Value::attrs(Attrs::from_unsorted(entries))
+    }
+
+    fn attr_key(&mut self, k: &AttrKey, env: &Env) -> EvalResult<Sym> {
+        match k {
+            AttrKey::Static(s) => Ok(*s),
+            AttrKey::Dynamic(e) => {
+                let v = self.eval(e, env)?;
+                match &v {
+                    Value::String(s) => Ok(Sym::new(&s.s)),
+                    other => Err(self.type_err("a string", other, super::interp::expr_span(e))),
+                }
+            }
+        }
+    }
+
+    fn eval_select(&mut self, target: &ExprRef, path: &[AttrKey], default: Option<&ExprRef>, span: Span, env: &Env) -> EvalResult<Value> {
+        let mut v = self.eval(target, env)?;
+        for k in path {
+            let name = self.attr_key(k, env)?;
+            let next = match &v {
+                Value::Attrs(a) => a.get(name).cloned(),
+                other => {
+                    if let Some(d) = default {
+                        return self.eval(d, env);
+                    }
+                    return Err(self.type_err("a set", other, Some(span)).context(format!("while selecting attribute '{name}'"), Some(span)));
+                }
+            };
+            match next {
+                Some(t) => v = self.force(&t)?,
+                None => {
+                    if let Some(d) = default {
+                        return self.eval(d, env);
+                    }
+                    let Value::Attrs(a) = &v else { unreachable!() };
+                    return Err(self.missing_attr(name, a, span));
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    pub fn missing_attr(&self, name: Sym, a: &Attrs, span: Span) -> EvalError {
+        let names: Vec<&str> = a.entries.iter().map(|e| e.name.as_str()).collect();
+        let mut err = EvalError::new(ErrorKind::Other, "nix::missing-attribute", format!("attribute '{name}' missing"), Some(span));
+        if let Some(s) = crate::eval::builtins::suggest(name.as_str(), &names) {
+            err = err.help(format!("did you mean '{s}'?"));
+        }
+        err
+    }
+
+    pub fn select_one(&mut self, v: &Value, name: Sym, span: Span) -> EvalResult<Value> {
+        match v {
+            Value::Attrs(a) => match a.get(name) {
+                Some(t) => {
+                    let t = t.clone();
+                    self.force(&t)
+                }
+                None => Err(self.missing_attr(name, a, span)),
+            },
+            other => Err(self.type_err("a set", other, Some(span))),
+        }
+    }
+
+    /// A `let` or `rec` frame: slot i is binding i, then inherit sources.
+    fn make_rec_frame(&mut self, b: &Bindings, env: &Env) -> Env {
+        let n = b.list.len() + b.inherit_sources.len();
+        let frame = self.heap.env(Vec::with_capacity(n), Some(env.clone()));
+        let mut slots = Vec::with_capacity(n);
+        let base = b.list.len();
+        for binding in &b.list {
+            let t = match &binding.value {
+                BindingValue::Expr(e) => self.thunk_of(e, &frame),
+                BindingValue::Inherit(e) => self.thunk_of(e, env),
+                BindingValue::InheritFrom { source, name, span } => {
+                    // The source slot is filled below; select lazily through
+                    // a variable reference to it.
+                    let src = self.heap.thunk(ThunkState::Pending(Rc::new(Expr::Var { depth: 0, slot: (base + *source as usize) as u32 }), frame.clone()));
+                    self.heap.thunk(ThunkState::Select(src, *name, *span))
+                }
+            };
+            slots.push(t);
+        }
+        for s in &b.inherit_sources {
+            let t = self.thunk_of(s, &frame);
+            slots.push(t);
+        }
+        *frame.slots.borrow_mut() = slots;
+        frame
+    }
+
+    fn eval_attrs(&mut self, def: &Rc<AttrsDef>, env: &Env) -> EvalResult<Value> {
+        let b = &def.bindings;
+        let (scope, thunks): (Env, Vec<Thunk>) = if def.rec {
+            let frame = self.make_rec_frame(b, env);
+            let slots = frame.slots.borrow()[..b.list.len()].to_vec();
+            (frame, slots)
+        } else {
+            let sources: Vec<Thunk> = b.inherit_sources.iter().map(|s| self.thunk_of(s, env)).collect();
+            let thunks = b
+                .list
+                .iter()
+                .map(|binding| match &binding.value {
+                    BindingValue::Expr(e) | BindingValue::Inherit(e) => self.thunk_of(e, env),
+                    BindingValue::InheritFrom { source, name, span } => self.heap.thunk(ThunkState::Select(sources[*source as usize].clone(), *name, *span)),
+                })
+                .collect();
+            (env.clone(), thunks)
+        };
+        let mut entries: Vec<Attr> = b.list.iter().zip(thunks).map(|(binding, t)| Attr { name: binding.name, value: t, pos: Some(binding.span) }).collect();
+        let mut attrs = Attrs::from_unsorted(std::mem::take(&mut entries));
+        if def.rec {
+            if let Some(ov) = attrs.get(self.syms.overrides).cloned() {
+                let ov = self.force(&ov)?;
+                if let Value::Attrs(o) = ov {
+                    // Overrides replace attributes and the frame slots that
+                    // other attributes read.
+                    for a in o.entries.iter() {
+                        if let Some(i) = b.list.iter().position(|x| x.name == a.name) {
+                            scope.slots.borrow_mut()[i] = a.value.clone();
+                        }
+                    }
+                    attrs = attrs.update(&o);
+                }
+            }
+        }
+        if !def.dynamics.is_empty() {
+            let mut extra = Vec::new();
+            for (k, v, span) in &def.dynamics {
+                let key = self.eval(k, &scope)?;
+                let name = match &key {
+                    Value::Null => continue,
+                    Value::String(s) => Sym::new(&s.s),
+                    other => return Err(self.type_err("a string", other, Some(*span))),
+                };
+                if attrs.get(name).is_some() || extra.iter().any(|a: &Attr| a.name == name) {
+                    return Err(EvalError::new(ErrorKind::Other, "nix::duplicate-attribute", format!("dynamic attribute '{name}' already defined"), Some(*span)));
+                }
+                let t = self.thunk_of(v, &scope);
+                extra.push(Attr { name, value: t, pos: Some(*span) });
+            }
+            if !extra.is_empty() {
+                attrs = attrs.update(&Attrs::from_unsorted(extra));
+            }
+        }
+        Ok(Value::Attrs(Rc::new(attrs)))
+    }
+
+    /// Calls a function value with one argument.
+    pub fn call_value(&mut self, f: Value, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
+        match f {
+            Value::Lambda(c) => {
+                self.enter().map_err(|e| EvalError { diag: Box::new(crate::diagnostic::Diagnostic { span: e.diag.span.or(span), ..*e.diag }), ..e })?;
+                let r = self.call_lambda(&c, arg, span);
+                self.leave();
+                r
+            }
+            Value::PrimOp(op) => {
+                if op.arity == 1 {
+                    self.call_primop(&op, &[arg], span)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op, args: vec![arg] })))
+                }
+            }
+            Value::PrimOpApp(app) => {
+                let mut args = app.args.clone();
+                args.push(arg);
+                if args.len() == app.op.arity {
+                    self.call_primop(&app.op, &args, span)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op: app.op.clone(), args })))
+                }
+            }
+            Value::Attrs(a) => match a.get(self.syms.functor) {
+                Some(functor) => {
+                    let functor = functor.clone();
+                    let fv = self.force(&functor)?;
+                    let inner = self.call_value(fv, Thunk::value(Value::Attrs(a.clone())), span)?;
+                    self.call_value(inner, arg, span)
+                }
+                None => Err(self.type_err("a function", &Value::Attrs(a), span)),
+            },
+            other => Err(EvalError::new(ErrorKind::Other, "nix::type", format!("attempt to call something which is not a function but {}: {}", other.type_name(), self.show_short(&other)), span)),
+        }
+    }
+
+    fn call_primop(&mut self, op: &Rc<PrimOp>, args: &[Thunk], span: Option<Span>) -> EvalResult<Value> {
+        let s = span.unwrap_or(Span { file: crate::source::FileId(0), start: 0, end: 0 });
+        self.enter()?;
+        let r = (op.f)(self, args, s);
+        self.leave();
+        r.map_err(|e| if e.diag.span.is_none() && span.is_some() { EvalError { diag: Box::new(crate::diagnostic::Diagnostic { span, ..*e.diag }), ..e } } else { e })
+            .map_err(|e| e.context(format!("while calling the '{}' builtin", op.name), span))
+    }
+
+    fn call_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
+        let def = &c.def;
+        let frame = match &def.param {
+            Param::Ident => self.heap.env(vec![arg], Some(c.env.clone())),
+            Param::Pattern { formals, ellipsis, at } => {
+                let v = self.force(&arg)?;
+                let Value::Attrs(given) = &v else {
+                    return Err(self.type_err("a set", &v, span).context(self.calling(def), Some(def.span)));
+                };
+                let frame = self.heap.env(Vec::with_capacity(def.nslots as usize), Some(c.env.clone()));
+                let mut slots = Vec::with_capacity(def.nslots as usize);
+                let mut used = 0;
+                for f in formals {
+                    match given.get(f.name) {
+                        Some(t) => {
+                            used += 1;
+                            slots.push(t.clone());
+                        }
+                        None => match &f.default {
+                            Some(d) => slots.push(self.thunk_of(d, &frame)),
+                            None => {
+                                return Err(EvalError::new(
+                                    ErrorKind::Other,
+                                    "nix::missing-argument",
+                                    format!("function '{}' called without required argument '{}'", lambda_name(def), f.name),
+                                    span,
+                                )
+                                .context(format!("the function is defined here, {}", lambda_name(def)), Some(def.span)));
+                            }
+                        },
+                    }
+                }
+                if !*ellipsis && used < given.len() {
+                    for a in given.entries.iter() {
+                        if !formals.iter().any(|f| f.name == a.name) {
+                            let names: Vec<&str> = formals.iter().map(|f| f.name.as_str()).collect();
+                            let mut err = EvalError::new(
+                                ErrorKind::Other,
+                                "nix::unexpected-argument",
+                                format!("function '{}' called with unexpected argument '{}'", lambda_name(def), a.name),
+                                span,
+                            );
+                            if let Some(s) = super::builtins::suggest(a.name.as_str(), &names) {
+                                err = err.help(format!("did you mean '{s}'?"));
+                            }
+                            return Err(err.context(format!("the function is defined here, {}", lambda_name(def)), Some(def.span)));
+                        }
+                    }
+                }
+                if at.is_some() {
+                    slots.push(arg);
+                }
+                *frame.slots.borrow_mut() = slots;
+                frame
+            }
+        };
+        self.eval(&def.body, &frame).map_err(|e| if e.diag.trace.len() < 32 { e.context(self.calling(def), Some(def.span)) } else { e })
+    }
+
+    fn calling(&self, def: &LambdaDef) -> String {
+        match def.name {
+            Some(n) => format!("while calling '{n}'"),
+            None => "while calling anonymous lambda".to_string(),
+        }
+    }
+
+    /// Applies a function to already-made arguments (for builtins).
+    pub fn apply(&mut self, f: &Value, args: &[Thunk], span: Span) -> EvalResult<Value> {
+        let mut v = f.clone();
+        for a in args {
+            v = self.call_value(v, a.clone(), Some(span))?;
+        }
+        Ok(v)
+    }
+
+    pub fn apply_values(&mut self, f: &Value, args: &[Value], span: Span) -> EvalResult<Value> {
+        let ts: Vec<Thunk> = args.iter().map(|v| Thunk::value(v.clone())).collect();
+        self.apply(f, &ts, span)
+    }
+
+    fn eval_bin(&mut self, op: BinOp, lhs: &ExprRef, rhs: &ExprRef, span: Span, env: &Env) -> EvalResult<Value> {
+        match op {
+            BinOp::And => {
+                match self.eval(lhs, env)? {
+                    Value::Bool(false) => return Ok(Value::Bool(false)),
+                    Value::Bool(true) => {}
+                    o => return Err(self.type_err("a Boolean", &o, Some(span)).context("in the left operand of the AND (&&) operator", Some(span))),
+                }
+                match self.eval(rhs, env)? {
+                    Value::Bool(b) => Ok(Value::Bool(b)),
+                    o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the AND (&&) operator", Some(span))),
+                }
+            }
+            BinOp::Or => {
+                match self.eval(lhs, env)? {
+                    Value::Bool(true) => return Ok(Value::Bool(true)),
+                    Value::Bool(false) => {}
+                    o => return Err(self.type_err("a Boolean", &o, Some(span)).context("in the left operand of the OR (||) operator", Some(span))),
+                }
+                match self.eval(rhs, env)? {
+                    Value::Bool(b) => Ok(Value::Bool(b)),
+                    o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the OR (||) operator", Some(span))),
+                }
+            }
+            BinOp::Impl => {
+                match self.eval(lhs, env)? {
+                    Value::Bool(false) => return Ok(Value::Bool(true)),
+                    Value::Bool(true) => {}
+                    o => return Err(self.type_err("a Boolean", &o, Some(span)).context("in the left operand of the IMPL (->) operator", Some(span))),
+                }
+                match self.eval(rhs, env)? {
+                    Value::Bool(b) => Ok(Value::Bool(b)),
+                    o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the IMPL (->) operator", Some(span))),
+                }
+            }
+            BinOp::Eq | BinOp::Neq => {
+                let a = self.eval(lhs, env)?;
+                let b = self.eval(rhs, env)?;
+                let eq = self.values_equal(&a, &b, span)?;
+                Ok(Value::Bool(if op == BinOp::Eq { eq } else { !eq }))
+            }
+            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+                let a = self.eval(lhs, env)?;
+                let b = self.eval(rhs, env)?;
+                let r = match op {
+                    BinOp::Lt => self.less_than(&a, &b, span)?,
+                    BinOp::Gt => self.less_than(&b, &a, span)?,
+                    BinOp::Le => !self.less_than(&b, &a, span)?,
+                    _ => !self.less_than(&a, &b, span)?,
+                };
+                Ok(Value::Bool(r))
+            }
+            BinOp::Update => {
+                let a = self.eval(lhs, env)?;
+                let b = self.eval(rhs, env)?;
+                match (&a, &b) {
+                    (Value::Attrs(x), Value::Attrs(y)) => {
+                        if y.is_empty() {
+                            return Ok(a.clone());
+                        }
+                        if x.is_empty() {
+                            return Ok(b.clone());
+                        }
+                        Ok(Value::attrs(x.update(y)))
+                    }
+                    (Value::Attrs(_), o) | (o, _) => Err(self.type_err("a set", o, Some(span)).context("in the operands of the update (//) operator", Some(span))),
+                }
+            }
+            BinOp::Concat => {
+                let a = self.eval(lhs, env)?;
+                let b = self.eval(rhs, env)?;
+                match (&a, &b) {
+                    (Value::List(x), Value::List(y)) => {
+                        if y.is_empty() {
+                            return Ok(a.clone());
+                        }
+                        if x.is_empty() {
+                            return Ok(b.clone());
+                        }
+                        let mut v = Vec::with_capacity(x.len() + y.len());
+                        v.extend_from_slice(x);
+                        v.extend_from_slice(y);
+                        Ok(Value::list(v))
+                    }
+                    (Value::List(_), o) | (o, _) => Err(self.type_err("a list", o, Some(span)).context("while evaluating one of the elements to concatenate", Some(span))),
+                }
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let a = self.eval(lhs, env)?;
+                let b = self.eval(rhs, env)?;
+                self.arith(op, a, b, span)
+            }
+        }
+    }
+
+    pub fn arith(&mut self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
+        use Value::*;
+        let overflow = |ev: &Self, what: &str, x: i64, y: i64| ev.err(format!("integer overflow in {what} {x} {} {y}", sym(op)), Some(span));
+        Ok(match (op, &a, &b) {
+            (BinOp::Add, Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(|| overflow(self, "adding", *x, *y))?),
+            (BinOp::Sub, Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(|| overflow(self, "subtracting", *x, *y))?),
+            (BinOp::Mul, Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(|| overflow(self, "multiplying", *x, *y))?),
+            (BinOp::Div, Int(_), Int(0)) => return Err(self.err("division by zero", Some(span))),
+            (BinOp::Div, Int(x), Int(y)) => Int(x.checked_div(*y).ok_or_else(|| overflow(self, "dividing", *x, *y))?),
+            (_, Int(_) | Float(_), Int(_) | Float(_)) => {
+                let x = as_f64(&a);
+                let y = as_f64(&b);
+                Float(match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    _ => {
+                        if y == 0.0 {
+                            return Err(self.err("division by zero", Some(span)));
+                        }
+                        x / y
+                    }
+                })
+            }
+            (BinOp::Add, Path(_), _) | (BinOp::Add, String(_), _) => return self.concat_strings(&[a, b], span),
+            (BinOp::Add, x, y) => {
+                return Err(self.err(format!("cannot add {} to {}", y.type_name(), x.type_name()), Some(span)));
+            }
+            (_, Int(_) | Float(_), o) | (_, o, _) => return Err(self.type_err("an integer", o, Some(span))),
+        })
+    }
+
+    fn eval_interp(&mut self, parts: &[ExprRef], span: Span, env: &Env) -> EvalResult<Value> {
+        let mut s = String::new();
+        let mut ctx = Context::new();
+        for p in parts {
+            let v = self.eval(p, env)?;
+            match &v {
+                Value::String(x) => {
+                    s.push_str(&x.s);
+                    ctx.extend(x.ctx.iter().cloned());
+                }
+                _ => {
+                    let (part, c) = self.coerce_to_string(&v, expr_span(p).unwrap_or(span), super::coerce::Coerce::Interp)?;
+                    s.push_str(&part);
+                    ctx.extend(c);
+                }
+            }
+        }
+        Ok(NixString::with_ctx(s, ctx))
+    }
+
+    /// `+` on strings and paths: the first operand decides the result type.
+    pub fn concat_strings(&mut self, vals: &[Value], span: Span) -> EvalResult<Value> {
+        let first_is_path = matches!(vals.first(), Some(Value::Path(_)));
+        let mut s = String::new();
+        let mut ctx = Context::new();
+        for (i, v) in vals.iter().enumerate() {
+            match v {
+                Value::String(x) => {
+                    s.push_str(&x.s);
+                    ctx.extend(x.ctx.iter().cloned());
+                }
+                Value::Path(p) if i == 0 => s.push_str(p),
+                _ => {
+                    let mode = if first_is_path { super::coerce::Coerce::PathConcat } else { super::coerce::Coerce::Interp };
+                    let (part, c) = self.coerce_to_string(v, span, mode)?;
+                    s.push_str(&part);
+                    ctx.extend(c);
+                }
+            }
+        }
+        if first_is_path {
+            if !ctx.is_empty() {
+                return Err(self.err(format!("a string that refers to a store path cannot be appended to a path ('{s}')"), Some(span)));
+            }
+            return Ok(Value::Path(super::lower::canonicalize(&s).into()));
+        }
+        Ok(NixString::with_ctx(s, ctx))
+    }
+}
+
+fn sym(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        _ => "/",
+    }
+}
+
+pub fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
+}
+
+pub fn lambda_name(def: &LambdaDef) -> String {
+    match def.name {
+        Some(n) => n.to_string(),
+        None => "anonymous lambda".into(),
+    }
+}
+
+#[inline]
+pub fn lookup(env: &Env, depth: u32, slot: u32) -> Thunk {
+    let mut e = env;
+    for _ in 0..depth {
+        e = e.parent.as_ref().expect("variable depth within env chain");
+    }
+    e.slots.borrow()[slot as usize].clone()
+}
+
+pub fn expr_span(e: &Expr) -> Option<Span> {
+    match e {
+        Expr::WithVar { span, .. }
+        | Expr::Select { span, .. }
+        | Expr::Apply { span, .. }
+        | Expr::If { span, .. }
+        | Expr::Assert { span, .. }
+        | Expr::Not(_, span)
+        | Expr::Neg(_, span)
+        | Expr::Bin { span, .. }
+        | Expr::Interp { span, .. }
+        | Expr::PathInterp { span, .. }
+        | Expr::SearchPath { span, .. }
+        | Expr::CurPos(span) => Some(*span),
+        Expr::Lambda(d) => Some(d.span),
+        _ => None,
+    }
+}

@@ -1,0 +1,712 @@
+//! Lowering: rnix's CST to the `Expr` tree.
+//!
+//! This is also where Nix's parse-time checks live (rnix does not make
+//! them): duplicate attributes and formals, undefined variables, dynamic
+//! attributes in `let` and `inherit`.
+
+use super::expr::*;
+use super::symbol::Sym;
+use super::value::Value;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
+use rowan::ast::AstNode;
+use rustc_hash::FxHashMap;
+use std::path::Path;
+use std::rc::Rc;
+
+/// What lowering needs to know about the world.
+pub struct LowerCtx<'a> {
+    pub file: FileId,
+    /// Directory relative paths resolve against.
+    pub dir: &'a Path,
+    /// Names of the base environment (the builtins visible without
+    /// `builtins.`), each with its slot in the base frame.
+    pub globals: &'a FxHashMap<Sym, u32>,
+    pub home: Option<String>,
+}
+
+enum Scope {
+    Frame(FxHashMap<Sym, u32>),
+    With,
+}
+
+pub struct Lowerer<'a> {
+    ctx: LowerCtx<'a>,
+    scopes: Vec<Scope>,
+    pub errors: Vec<Diagnostic>,
+}
+
+pub fn lower(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnostic>> {
+    lower_with_scope(ctx, root, &[])
+}
+
+/// Lowers with extra names in an innermost frame (used by `scopedImport`
+/// style callers and by `--arg`-less evaluation).
+pub fn lower_with_scope(ctx: LowerCtx<'_>, root: &ast::Root, _extra: &[Sym]) -> Result<ExprRef, Vec<Diagnostic>> {
+    let mut l = Lowerer { ctx, scopes: Vec::new(), errors: Vec::new() };
+    let e = match root.expr() {
+        Some(e) => l.expr(&e),
+        None => {
+            let span = l.span_of(root.syntax());
+            l.err("nix::parse", "syntax error, unexpected end of file", span);
+            Rc::new(Expr::Const(Value::Null))
+        }
+    };
+    if l.errors.is_empty() {
+        Ok(e)
+    } else {
+        Err(l.errors)
+    }
+}
+
+/// A `with`-only scope chain: the body of `scopedImport` sees its attribute
+/// set like a `with`, which lowering models as one with frame.
+pub fn lower_scoped(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnostic>> {
+    let mut l = Lowerer { ctx, scopes: vec![Scope::With], errors: Vec::new() };
+    let e = match root.expr() {
+        Some(e) => l.expr(&e),
+        None => Rc::new(Expr::Const(Value::Null)),
+    };
+    if l.errors.is_empty() {
+        Ok(e)
+    } else {
+        Err(l.errors)
+    }
+}
+
+/// A nested attribute set under construction (for `a.b = 1; a.c = 2;`).
+struct PendingSet {
+    rec: bool,
+    names: Vec<Sym>,
+    by_name: FxHashMap<Sym, usize>,
+    values: Vec<(PendingValue, Span)>,
+    dynamics: Vec<(ast::Attr, PendingValue, Span)>,
+    inherit_sources: Vec<ast::Expr>,
+}
+
+enum PendingValue {
+    Expr(ast::Expr),
+    Nested(PendingSet),
+    Inherit(Span),
+    InheritFrom(u32, Span),
+}
+
+enum Key {
+    Static(Sym, Span),
+    Dynamic(ast::Attr, Span),
+}
+
+impl PendingSet {
+    fn new(rec: bool) -> Self {
+        PendingSet { rec, names: Vec::new(), by_name: FxHashMap::default(), values: Vec::new(), dynamics: Vec::new(), inherit_sources: Vec::new() }
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    fn span_of(&self, n: &rnix::SyntaxNode) -> Span {
+        let r = n.text_range();
+        Span { file: self.ctx.file, start: r.start().into(), end: r.end().into() }
+    }
+
+    fn err(&mut self, code: &'static str, msg: impl Into<String>, span: Span) {
+        self.errors.push(Diagnostic::new(code, msg, Some(span)));
+    }
+
+    fn konst(v: Value) -> ExprRef {
+        Rc::new(Expr::Const(v))
+    }
+
+    pub fn expr(&mut self, e: &ast::Expr) -> ExprRef {
+        let span = self.span_of(e.syntax());
+        match e {
+            ast::Expr::Paren(p) => match p.expr() {
+                Some(e) => self.expr(&e),
+                None => Self::konst(Value::Null),
+            },
+            ast::Expr::Root(r) => match r.expr() {
+                Some(e) => self.expr(&e),
+                None => Self::konst(Value::Null),
+            },
+            ast::Expr::Literal(l) => self.literal(l, span),
+            ast::Expr::Ident(id) => {
+                let name = ident_text(id);
+                self.var(Sym::new(&name), span)
+            }
+            ast::Expr::Str(s) => self.string(s, span),
+            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_) => {
+                let p = ast::Path::cast(e.syntax().clone()).expect("path node");
+                self.path(&p, span)
+            }
+            ast::Expr::PathSearch(p) => {
+                let text = p.content().map(|c| c.text().to_string()).unwrap_or_default();
+                let inner = text.trim_start_matches('<').trim_end_matches('>').to_string();
+                let find = self.var(Sym::new("__findFile"), span);
+                let nix_path = self.var(Sym::new("__nixPath"), span);
+                Rc::new(Expr::Apply { func: find, args: vec![nix_path, Self::konst(Value::str(inner))], span })
+            }
+            ast::Expr::List(l) => Rc::new(Expr::List(l.items().map(|i| self.expr(&i)).collect())),
+            ast::Expr::AttrSet(s) => self.attr_set(s),
+            ast::Expr::LetIn(l) => self.let_in(l, span),
+            ast::Expr::LegacyLet(l) => {
+                let mut set = PendingSet::new(true);
+                self.collect_entries(&mut set, l.entries(), false);
+                let attrs = self.finish_set(set, span);
+                Rc::new(Expr::Select { target: attrs, path: vec![AttrKey::Static(Sym::new("body"))], default: None, span })
+            }
+            ast::Expr::Lambda(l) => self.lambda(l, span, None),
+            ast::Expr::Apply(_) => {
+                let mut args = Vec::new();
+                let mut cur = e.clone();
+                while let ast::Expr::Apply(a) = &cur {
+                    let next = match (a.lambda(), a.argument()) {
+                        (Some(f), Some(x)) => {
+                            args.push(x);
+                            f
+                        }
+                        _ => return Self::konst(Value::Null),
+                    };
+                    cur = next;
+                }
+                let func = self.expr(&cur);
+                let args = args.iter().rev().map(|a| self.expr(a)).collect();
+                Rc::new(Expr::Apply { func, args, span })
+            }
+            ast::Expr::Select(s) => {
+                let target = match s.expr() {
+                    Some(t) => self.expr(&t),
+                    None => return Self::konst(Value::Null),
+                };
+                let path = s.attrpath().map(|p| self.attr_path(&p)).unwrap_or_default();
+                let default = s.default_expr().map(|d| self.expr(&d));
+                Rc::new(Expr::Select { target, path, default, span })
+            }
+            ast::Expr::HasAttr(h) => {
+                let target = match h.expr() {
+                    Some(t) => self.expr(&t),
+                    None => return Self::konst(Value::Null),
+                };
+                let path = h.attrpath().map(|p| self.attr_path(&p)).unwrap_or_default();
+                Rc::new(Expr::HasAttr { target, path })
+            }
+            ast::Expr::IfElse(i) => {
+                let cond = self.opt(i.condition());
+                let then = self.opt(i.body());
+                let else_ = self.opt(i.else_body());
+                Rc::new(Expr::If { cond, then, else_, span })
+            }
+            ast::Expr::Assert(a) => {
+                let cond = self.opt(a.condition());
+                let body = self.opt(a.body());
+                let cspan = a.condition().map(|c| self.span_of(c.syntax())).unwrap_or(span);
+                Rc::new(Expr::Assert { cond, body, span: cspan })
+            }
+            ast::Expr::With(w) => {
+                let namespace = self.opt(w.namespace());
+                self.scopes.push(Scope::With);
+                let body = self.opt(w.body());
+                self.scopes.pop();
+                Rc::new(Expr::With { namespace, body })
+            }
+            ast::Expr::UnaryOp(u) => {
+                let inner = self.opt(u.expr());
+                match u.operator() {
+                    Some(ast::UnaryOpKind::Invert) => Rc::new(Expr::Not(inner, span)),
+                    _ => Rc::new(Expr::Neg(inner, span)),
+                }
+            }
+            ast::Expr::BinOp(b) => {
+                let lhs = self.opt(b.lhs());
+                let rhs = self.opt(b.rhs());
+                use ast::BinOpKind as K;
+                let op = match b.operator() {
+                    Some(K::Concat) => BinOp::Concat,
+                    Some(K::Update) => BinOp::Update,
+                    Some(K::Add) => BinOp::Add,
+                    Some(K::Sub) => BinOp::Sub,
+                    Some(K::Mul) => BinOp::Mul,
+                    Some(K::Div) => BinOp::Div,
+                    Some(K::And) => BinOp::And,
+                    Some(K::Or) => BinOp::Or,
+                    Some(K::Implication) => BinOp::Impl,
+                    Some(K::Equal) => BinOp::Eq,
+                    Some(K::NotEqual) => BinOp::Neq,
+                    Some(K::Less) => BinOp::Lt,
+                    Some(K::LessOrEq) => BinOp::Le,
+                    Some(K::More) => BinOp::Gt,
+                    Some(K::MoreOrEq) => BinOp::Ge,
+                    Some(K::PipeRight) | Some(K::PipeLeft) | None => {
+                        self.err("nix::parse", "experimental Nix feature 'pipe-operators' is disabled", span);
+                        BinOp::Add
+                    }
+                };
+                Rc::new(Expr::Bin { op, lhs, rhs, span })
+            }
+            ast::Expr::CurPos(_) => Rc::new(Expr::CurPos(span)),
+            ast::Expr::Error(_) => {
+                self.err("nix::parse", "syntax error", span);
+                Self::konst(Value::Null)
+            }
+        }
+    }
+
+    fn opt(&mut self, e: Option<ast::Expr>) -> ExprRef {
+        match e {
+            Some(e) => self.expr(&e),
+            None => Self::konst(Value::Null),
+        }
+    }
+
+    fn literal(&mut self, l: &ast::Literal, span: Span) -> ExprRef {
+        match l.kind() {
+            ast::LiteralKind::Integer(i) => match i.value() {
+                Ok(v) => Self::konst(Value::Int(v)),
+                Err(_) => {
+                    self.err("nix::parse", format!("invalid integer '{}'", i.syntax().text()), span);
+                    Self::konst(Value::Null)
+                }
+            },
+            ast::LiteralKind::Float(f) => match f.value() {
+                Ok(v) => Self::konst(Value::Float(v)),
+                Err(_) => {
+                    self.err("nix::parse", format!("invalid float '{}'", f.syntax().text()), span);
+                    Self::konst(Value::Null)
+                }
+            },
+            ast::LiteralKind::Uri(u) => Self::konst(Value::str(u.syntax().text().to_string())),
+        }
+    }
+
+    pub fn var(&mut self, name: Sym, span: Span) -> ExprRef {
+        let mut withs = Vec::new();
+        for (depth, scope) in self.scopes.iter().rev().enumerate() {
+            match scope {
+                Scope::Frame(names) => {
+                    if let Some(&slot) = names.get(&name) {
+                        return Rc::new(Expr::Var { depth: depth as u32, slot });
+                    }
+                }
+                Scope::With => withs.push(depth as u32),
+            }
+        }
+        if let Some(&slot) = self.ctx.globals.get(&name) {
+            return Rc::new(Expr::Var { depth: self.scopes.len() as u32, slot });
+        }
+        if withs.is_empty() {
+            self.errors.push(
+                Diagnostic::new("nix::undefined-variable", format!("undefined variable '{name}'"), Some(span)).with_label("not bound in any enclosing scope"),
+            );
+            return Self::konst(Value::Null);
+        }
+        Rc::new(Expr::WithVar { name, withs: withs.into(), span })
+    }
+
+    fn string(&mut self, s: &ast::Str, span: Span) -> ExprRef {
+        let parts = s.normalized_parts();
+        if parts.iter().all(|p| matches!(p, InterpolPart::Literal(_))) {
+            let mut out = String::new();
+            for p in parts {
+                if let InterpolPart::Literal(l) = p {
+                    out.push_str(&l);
+                }
+            }
+            return Self::konst(Value::str(out));
+        }
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                InterpolPart::Literal(l) => {
+                    if !l.is_empty() {
+                        out.push(Self::konst(Value::str(l)))
+                    }
+                }
+                InterpolPart::Interpolation(i) => out.push(self.opt(i.expr())),
+            }
+        }
+        Rc::new(Expr::Interp { parts: out, span })
+    }
+
+    fn path(&mut self, p: &ast::Path, span: Span) -> ExprRef {
+        let parts = p.parts();
+        let home = matches!(p, ast::Path::PathHome(_));
+        let mut first = true;
+        let mut out = Vec::new();
+        for part in parts {
+            match part {
+                InterpolPart::Literal(c) => {
+                    let mut text = c.text().to_string();
+                    if first {
+                        text = self.resolve_path_prefix(&text, home, span);
+                    }
+                    out.push(Self::konst(Value::str(text)));
+                }
+                InterpolPart::Interpolation(i) => out.push(self.opt(i.expr())),
+            }
+            first = false;
+        }
+        if out.len() == 1 {
+            if let Expr::Const(Value::String(s)) = &*out[0] {
+                return Self::konst(Value::Path(canonicalize(&s.s).into()));
+            }
+        }
+        Rc::new(Expr::PathInterp { parts: out, span })
+    }
+
+    fn resolve_path_prefix(&mut self, text: &str, home: bool, span: Span) -> String {
+        if home {
+            match &self.ctx.home {
+                Some(h) => format!("{}{}", h, &text[1..]),
+                None => {
+                    self.err("nix::path", "cannot resolve '~': HOME is not set", span);
+                    text.to_string()
+                }
+            }
+        } else if text.starts_with('/') {
+            text.to_string()
+        } else {
+            let mut s = self.ctx.dir.to_string_lossy().into_owned();
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            // Keep a trailing slash of an interpolated prefix (`./a/${x}`).
+            s.push_str(text);
+            s
+        }
+    }
+
+    fn attr_key(&mut self, a: &ast::Attr) -> Key {
+        let span = self.span_of(a.syntax());
+        match a {
+            ast::Attr::Ident(i) => Key::Static(Sym::new(&ident_text(i)), span),
+            ast::Attr::Str(s) => match static_string(s) {
+                Some(t) => Key::Static(Sym::new(&t), span),
+                None => Key::Dynamic(a.clone(), span),
+            },
+            ast::Attr::Dynamic(d) => match d.expr() {
+                Some(ast::Expr::Str(s)) => match static_string(&s) {
+                    Some(t) => Key::Static(Sym::new(&t), span),
+                    None => Key::Dynamic(a.clone(), span),
+                },
+                _ => Key::Dynamic(a.clone(), span),
+            },
+        }
+    }
+
+    fn dynamic_key_expr(&mut self, a: &ast::Attr) -> ExprRef {
+        match a {
+            ast::Attr::Str(s) => {
+                let span = self.span_of(s.syntax());
+                self.string(s, span)
+            }
+            ast::Attr::Dynamic(d) => self.opt(d.expr()),
+            ast::Attr::Ident(i) => Self::konst(Value::str(ident_text(i))),
+        }
+    }
+
+    fn attr_path(&mut self, p: &ast::Attrpath) -> Vec<AttrKey> {
+        p.attrs()
+            .map(|a| match self.attr_key(&a) {
+                Key::Static(s, _) => AttrKey::Static(s),
+                Key::Dynamic(a, _) => AttrKey::Dynamic(self.dynamic_key_expr(&a)),
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------ attribute sets
+
+    fn collect_entries(&mut self, set: &mut PendingSet, entries: impl Iterator<Item = ast::Entry>, is_let: bool) {
+        for entry in entries {
+            match entry {
+                ast::Entry::Inherit(inh) => {
+                    let source = inh.from().and_then(|f| f.expr()).map(|e| {
+                        set.inherit_sources.push(e);
+                        set.inherit_sources.len() as u32 - 1
+                    });
+                    for a in inh.attrs() {
+                        match self.attr_key(&a) {
+                            Key::Static(name, span) => {
+                                let v = match source {
+                                    Some(i) => PendingValue::InheritFrom(i, span),
+                                    None => PendingValue::Inherit(span),
+                                };
+                                self.add_static(set, name, span, v);
+                            }
+                            Key::Dynamic(_, span) => {
+                                self.err("nix::parse", "dynamic attributes not allowed in inherit", span);
+                            }
+                        }
+                    }
+                }
+                ast::Entry::AttrpathValue(apv) => {
+                    let (Some(path), Some(value)) = (apv.attrpath(), apv.value()) else { continue };
+                    let keys: Vec<Key> = path.attrs().map(|a| self.attr_key(&a)).collect();
+                    if keys.is_empty() {
+                        continue;
+                    }
+                    if is_let {
+                        if let Key::Dynamic(_, span) = &keys[0] {
+                            self.err("nix::parse", "dynamic attributes not allowed in let", *span);
+                            continue;
+                        }
+                    }
+                    self.add_path(set, keys, value);
+                }
+            }
+        }
+    }
+
+    fn add_path(&mut self, set: &mut PendingSet, mut keys: Vec<Key>, value: ast::Expr) {
+        let first = keys.remove(0);
+        let leaf = if keys.is_empty() {
+            PendingValue::Expr(value)
+        } else {
+            let mut nested = PendingSet::new(false);
+            self.add_path(&mut nested, keys, value);
+            PendingValue::Nested(nested)
+        };
+        match first {
+            Key::Static(name, span) => self.add_static(set, name, span, leaf),
+            Key::Dynamic(a, span) => set.dynamics.push((a, leaf, span)),
+        }
+    }
+
+    fn add_static(&mut self, set: &mut PendingSet, name: Sym, span: Span, value: PendingValue) {
+        let Some(&i) = set.by_name.get(&name) else {
+            set.by_name.insert(name, set.names.len());
+            set.names.push(name);
+            let value = match value {
+                // `a = { … };` may later be extended by `a.b = …;`.
+                PendingValue::Expr(ast::Expr::AttrSet(s)) if s.rec_token().is_none() => {
+                    let mut nested = PendingSet::new(false);
+                    self.collect_entries(&mut nested, s.entries(), false);
+                    PendingValue::Nested(nested)
+                }
+                v => v,
+            };
+            set.values.push((value, span));
+            return;
+        };
+        let incoming = match value {
+            PendingValue::Expr(ast::Expr::AttrSet(s)) if s.rec_token().is_none() => {
+                let mut nested = PendingSet::new(false);
+                self.collect_entries(&mut nested, s.entries(), false);
+                PendingValue::Nested(nested)
+            }
+            v => v,
+        };
+        let prev_span = set.values[i].1;
+        match (&mut set.values[i].0, incoming) {
+            (PendingValue::Nested(existing), PendingValue::Nested(new)) => {
+                let offset = existing.inherit_sources.len() as u32;
+                existing.inherit_sources.extend(new.inherit_sources);
+                for (n, (v, s)) in new.names.into_iter().zip(new.values) {
+                    let v = match v {
+                        PendingValue::InheritFrom(k, sp) => PendingValue::InheritFrom(k + offset, sp),
+                        v => v,
+                    };
+                    self.add_static(existing, n, s, v);
+                }
+                existing.dynamics.extend(new.dynamics);
+            }
+            _ => {
+                let (l, c) = (prev_span.start, prev_span.end);
+                let _ = c;
+                self.errors.push(
+                    Diagnostic::new("nix::duplicate-attribute", format!("attribute '{name}' already defined"), Some(span))
+                        .with_label("defined again here")
+                        .with_help(format!("the first definition is at byte {l} of this file; remove one of them")),
+                );
+            }
+        }
+    }
+
+    fn attr_set(&mut self, s: &ast::AttrSet) -> ExprRef {
+        let span = self.span_of(s.syntax());
+        let mut set = PendingSet::new(s.rec_token().is_some());
+        self.collect_entries(&mut set, s.entries(), false);
+        self.finish_set(set, span)
+    }
+
+    fn finish_set(&mut self, set: PendingSet, _span: Span) -> ExprRef {
+        let rec = set.rec;
+        if rec {
+            let mut names: FxHashMap<Sym, u32> = FxHashMap::default();
+            for (i, n) in set.names.iter().enumerate() {
+                names.insert(*n, i as u32);
+            }
+            // `inherit x;` in a rec set reads the enclosing scope: lower
+            // those before the new frame exists.
+            let outer_inherits = self.lower_plain_inherits(&set);
+            self.scopes.push(Scope::Frame(names));
+            let bindings = self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
+            let dynamics = self.lower_dynamics(set.dynamics);
+            self.scopes.pop();
+            Rc::new(Expr::Attrs(Rc::new(AttrsDef { rec: true, bindings, dynamics })))
+        } else {
+            let outer_inherits = self.lower_plain_inherits(&set);
+            let bindings = self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
+            let dynamics = self.lower_dynamics(set.dynamics);
+            Rc::new(Expr::Attrs(Rc::new(AttrsDef { rec: false, bindings, dynamics })))
+        }
+    }
+
+    fn lower_plain_inherits(&mut self, set: &PendingSet) -> Vec<Option<ExprRef>> {
+        set.names
+            .iter()
+            .zip(&set.values)
+            .map(|(n, (v, _))| match v {
+                PendingValue::Inherit(span) => Some(self.var(*n, *span)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn lower_bindings(&mut self, names: Vec<Sym>, values: Vec<(PendingValue, Span)>, outer: Vec<Option<ExprRef>>, sources: &[ast::Expr]) -> Bindings {
+        let inherit_sources = sources.iter().map(|e| self.expr(e)).collect();
+        let list = names
+            .into_iter()
+            .zip(values)
+            .zip(outer)
+            .map(|((name, (v, span)), outer)| {
+                let value = match v {
+                    PendingValue::Expr(e) => BindingValue::Expr(self.lambda_named(&e, name)),
+                    PendingValue::Nested(n) => BindingValue::Expr(self.finish_set(n, span)),
+                    PendingValue::Inherit(_) => BindingValue::Inherit(outer.expect("lowered above")),
+                    PendingValue::InheritFrom(source, sp) => BindingValue::InheritFrom { source, name, span: sp },
+                };
+                Binding { name, value, span }
+            })
+            .collect();
+        Bindings { list, inherit_sources }
+    }
+
+    /// Lowers a binding's value, naming it when it is a function (for
+    /// traces: "while calling 'f'").
+    fn lambda_named(&mut self, e: &ast::Expr, name: Sym) -> ExprRef {
+        if let ast::Expr::Lambda(l) = e {
+            let span = self.span_of(l.syntax());
+            return self.lambda(l, span, Some(name));
+        }
+        self.expr(e)
+    }
+
+    fn lower_dynamics(&mut self, dynamics: Vec<(ast::Attr, PendingValue, Span)>) -> Vec<(ExprRef, ExprRef, Span)> {
+        dynamics
+            .into_iter()
+            .map(|(a, v, span)| {
+                let key = self.dynamic_key_expr(&a);
+                let value = match v {
+                    PendingValue::Expr(e) => self.expr(&e),
+                    PendingValue::Nested(n) => self.finish_set(n, span),
+                    _ => Self::konst(Value::Null),
+                };
+                (key, value, span)
+            })
+            .collect()
+    }
+
+    fn let_in(&mut self, l: &ast::LetIn, span: Span) -> ExprRef {
+        let mut set = PendingSet::new(true);
+        self.collect_entries(&mut set, l.entries(), true);
+        let mut names: FxHashMap<Sym, u32> = FxHashMap::default();
+        for (i, n) in set.names.iter().enumerate() {
+            names.insert(*n, i as u32);
+        }
+        let outer = self.lower_plain_inherits(&set);
+        self.scopes.push(Scope::Frame(names));
+        let sources = std::mem::take(&mut set.inherit_sources);
+        let bindings = self.lower_bindings(set.names, set.values, outer, &sources);
+        let body = match l.body() {
+            Some(b) => self.expr(&b),
+            None => {
+                self.err("nix::parse", "syntax error, missing body of let", span);
+                Self::konst(Value::Null)
+            }
+        };
+        self.scopes.pop();
+        Rc::new(Expr::Let { bindings: Rc::new(bindings), body })
+    }
+
+    fn lambda(&mut self, l: &ast::Lambda, span: Span, name: Option<Sym>) -> ExprRef {
+        let mut names: FxHashMap<Sym, u32> = FxHashMap::default();
+        let (param, param_name, pattern) = match l.param() {
+            Some(ast::Param::IdentParam(p)) => {
+                let n = Sym::new(&p.ident().map(|i| ident_text(&i)).unwrap_or_default());
+                names.insert(n, 0);
+                (Param::Ident, Some(n), None)
+            }
+            Some(ast::Param::Pattern(p)) => {
+                let at = p.pat_bind().and_then(|b| b.ident()).map(|i| Sym::new(&ident_text(&i)));
+                let mut entries = Vec::new();
+                for (i, e) in p.pat_entries().enumerate() {
+                    let Some(id) = e.ident() else { continue };
+                    let n = Sym::new(&ident_text(&id));
+                    let sp = self.span_of(id.syntax());
+                    if names.insert(n, i as u32).is_some() {
+                        self.err("nix::duplicate-formal", format!("duplicate formal function argument '{n}'"), sp);
+                    }
+                    entries.push((n, e.default()));
+                }
+                if let Some(a) = at {
+                    if names.contains_key(&a) {
+                        self.err("nix::duplicate-formal", format!("duplicate formal function argument '{a}'"), span);
+                    }
+                    names.insert(a, entries.len() as u32);
+                }
+                (Param::Ident, at, Some((entries, p.ellipsis_token().is_some(), at)))
+            }
+            None => (Param::Ident, None, None),
+        };
+        let nslots = names.len().max(1) as u32;
+        self.scopes.push(Scope::Frame(names));
+        let param = match pattern {
+            None => param,
+            Some((entries, ellipsis, at)) => {
+                let formals = entries.into_iter().map(|(name, d)| Formal { name, default: d.map(|d| self.expr(&d)) }).collect();
+                Param::Pattern { formals, ellipsis, at }
+            }
+        };
+        let body = self.opt(l.body());
+        self.scopes.pop();
+        Rc::new(Expr::Lambda(Rc::new(LambdaDef { name, param_name, param, body, nslots, span })))
+    }
+}
+
+fn ident_text(i: &ast::Ident) -> String {
+    i.syntax().text().to_string()
+}
+
+/// The text of a string without interpolations, or `None`.
+fn static_string(s: &ast::Str) -> Option<String> {
+    let mut out = String::new();
+    for p in s.normalized_parts() {
+        match p {
+            InterpolPart::Literal(l) => out.push_str(&l),
+            InterpolPart::Interpolation(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Nix's `canonPath`: removes `.`, `..` and repeated slashes, lexically.
+pub fn canonicalize(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = String::with_capacity(p.len());
+    for c in &parts {
+        out.push('/');
+        out.push_str(c);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}

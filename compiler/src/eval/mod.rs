@@ -1,0 +1,247 @@
+//! The lazy Nix evaluator.
+//!
+//! `Evaluator` owns the source map, the heap registry and the import cache
+//! of one evaluation. Code map:
+//! - `lower`: CST → `expr::Expr` (scopes resolved, parse-time checks)
+//! - `interp`: evaluating expressions, calling functions, forcing thunks
+//! - `coerce`: string coercion, equality, comparison
+//! - `builtins/`: one file per family of builtins
+//! - `print`: nix-instantiate's value printer; `json`, `xml`: formats
+//! - `store`: store path arithmetic, NAR hashing, derivations
+
+pub mod builtins;
+pub mod coerce;
+pub mod error;
+pub mod expr;
+pub mod interp;
+pub mod lower;
+pub mod print;
+pub mod run;
+pub mod store;
+pub mod symbol;
+pub mod value;
+
+pub use error::{ErrorKind, EvalError, EvalResult};
+pub use symbol::Sym;
+pub use value::{Attr, Attrs, NixString, Thunk, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use expr::ExprRef;
+use rustc_hash::FxHashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use value::{Env, Heap};
+
+/// Settings of one evaluation (the nix-instantiate flags that matter).
+#[derive(Clone)]
+pub struct EvalOptions {
+    /// `-I` entries then `NIX_PATH`, as `(prefix, path)`.
+    pub nix_path: Vec<(String, String)>,
+    pub store_dir: String,
+    /// Nested calls before "stack overflow" (Nix's `max-call-depth`).
+    pub max_call_depth: usize,
+    /// Whether `builtins.getEnv` and friends see the real environment.
+    pub impure: bool,
+    pub abort_on_warn: bool,
+    /// `--extra-experimental-features` (only `parse-toml-timestamps` matters).
+    pub features: Vec<String>,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            nix_path: Vec::new(),
+            store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".into()),
+            max_call_depth: 10_000,
+            impure: true,
+            abort_on_warn: false,
+            features: Vec::new(),
+        }
+    }
+}
+
+pub struct Evaluator {
+    pub sources: SourceMap,
+    pub opts: EvalOptions,
+    pub(crate) heap: Heap,
+    pub(crate) base_env: Env,
+    pub(crate) globals: FxHashMap<Sym, u32>,
+    pub(crate) builtins_attrs: Value,
+    /// Evaluated `import`s by canonical path.
+    import_cache: FxHashMap<PathBuf, Value>,
+    /// Source paths copied to the store while evaluating: path → store path.
+    pub copied_paths: FxHashMap<String, String>,
+    pub(crate) call_depth: usize,
+    pub(crate) stderr: Box<dyn Write>,
+    pub(crate) syms: interp::CommonSyms,
+    pub(crate) thunk_repr: &'static str,
+    /// Derivations instantiated so far, by `.drv` path.
+    pub derivations: FxHashMap<String, Rc<builtins::derivation::Derivation>>,
+    pub(crate) drv_hashes: FxHashMap<String, [u8; 32]>,
+    /// `builtins.toFile` results: store path → (contents, references).
+    pub text_files: FxHashMap<String, (String, Vec<String>)>,
+}
+
+impl Evaluator {
+    pub fn new(opts: EvalOptions) -> Evaluator {
+        let mut heap = Heap::default();
+        let placeholder = heap.env(Vec::new(), None);
+        let mut ev = Evaluator {
+            sources: SourceMap::default(),
+            opts,
+            heap,
+            base_env: placeholder,
+            globals: FxHashMap::default(),
+            builtins_attrs: Value::Null,
+            import_cache: FxHashMap::default(),
+            copied_paths: FxHashMap::default(),
+            call_depth: 0,
+            stderr: Box::new(std::io::stderr()),
+            syms: interp::CommonSyms::new(),
+            thunk_repr: "<CODE>",
+            derivations: FxHashMap::default(),
+            drv_hashes: FxHashMap::default(),
+            text_files: FxHashMap::default(),
+        };
+        builtins::install(&mut ev);
+        ev
+    }
+
+    /// Redirects `trace` and warnings (tests capture them).
+    pub fn set_stderr(&mut self, w: Box<dyn Write>) {
+        self.stderr = w;
+    }
+
+    pub fn add_source(&mut self, name: String, dir: PathBuf, text: Rc<str>) -> FileId {
+        self.sources.add(SourceFile::new(name, dir, text))
+    }
+
+    /// Parses and lowers a source text into an expression.
+    pub fn parse(&mut self, name: String, dir: PathBuf, text: &str) -> Result<ExprRef, Vec<Diagnostic>> {
+        let file = self.add_source(name, dir.clone(), text.into());
+        self.parse_file(file, false)
+    }
+
+    fn parse_file(&mut self, file: FileId, scoped: bool) -> Result<ExprRef, Vec<Diagnostic>> {
+        let src = self.sources.get(file).clone();
+        let parsed = crate::syntax::parse(&src.text, file);
+        if !parsed.errors.is_empty() {
+            return Err(parsed.errors);
+        }
+        let ctx = lower::LowerCtx { file, dir: &src.dir, globals: &self.globals, home: std::env::var("HOME").ok() };
+        if scoped {
+            lower::lower_scoped(ctx, &parsed.root)
+        } else {
+            lower::lower(ctx, &parsed.root)
+        }
+    }
+
+    /// Evaluates a lowered top-level expression to weak head normal form.
+    pub fn eval_root(&mut self, e: &ExprRef) -> EvalResult<Value> {
+        let env = self.base_env.clone();
+        self.eval(e, &env)
+    }
+
+    /// Parses and evaluates a file (as `import` does).
+    pub fn eval_file(&mut self, path: &Path) -> Result<Value, Vec<Diagnostic>> {
+        self.import_path(path, None).map_err(|e| vec![*e.diag])
+    }
+
+    pub fn eval_string(&mut self, text: &str, dir: PathBuf) -> Result<Value, Vec<Diagnostic>> {
+        let e = self.parse("«string»".into(), dir, text)?;
+        self.eval_root(&e).map_err(|e| vec![*e.diag])
+    }
+
+    /// `import path`: parse once, evaluate once, cache.
+    pub fn import_path(&mut self, path: &Path, span: Option<Span>) -> EvalResult<Value> {
+        let mut path = path.to_path_buf();
+        if path.is_dir() {
+            path.push("default.nix");
+        }
+        if let Some(v) = self.import_cache.get(&path) {
+            return Ok(v.clone());
+        }
+        let e = self.load_file(&path, span, false)?;
+        let v = self.eval_root(&e)?;
+        self.import_cache.insert(path, v.clone());
+        Ok(v)
+    }
+
+    pub(crate) fn load_file(&mut self, path: &Path, span: Option<Span>, scoped: bool) -> EvalResult<ExprRef> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            EvalError::new(ErrorKind::Other, "nix::io", format!("cannot read '{}': {}", path.display(), io_msg(&e)), span)
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
+        let placeholder = self.add_source(path.display().to_string(), dir.clone(), "".into());
+        let text = crate::syntax::decode(&bytes, placeholder).map_err(|d| EvalError { kind: ErrorKind::Other, diag: Box::new(d) })?;
+        let file = self.add_source(path.display().to_string(), dir, text.into());
+        self.parse_file(file, scoped).map_err(|mut ds| EvalError { kind: ErrorKind::Other, diag: Box::new(ds.remove(0)) })
+    }
+
+    /// Deep-forces a value (as `--strict` and `deepSeq` do).
+    pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
+        let mut seen = rustc_hash::FxHashSet::default();
+        self.force_deep_inner(v, &mut seen)
+    }
+
+    fn force_deep_inner(&mut self, v: &Value, seen: &mut rustc_hash::FxHashSet<usize>) -> EvalResult<()> {
+        match v {
+            Value::Attrs(a) => {
+                if !seen.insert(Rc::as_ptr(a) as usize) {
+                    return Ok(());
+                }
+                for attr in a.entries.iter() {
+                    let x = self.force(&attr.value).map_err(|e| e.context(format!("while evaluating the attribute '{}'", attr.name), attr.pos))?;
+                    self.enter()?;
+                    let r = self.force_deep_inner(&x, seen);
+                    self.leave();
+                    r?;
+                }
+            }
+            Value::List(l) => {
+                if !seen.insert(Rc::as_ptr(l) as usize) {
+                    return Ok(());
+                }
+                for t in l.iter() {
+                    let x = self.force(t)?;
+                    self.enter()?;
+                    let r = self.force_deep_inner(&x, seen);
+                    self.leave();
+                    r?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub fn warn(&mut self, msg: &str) -> EvalResult<()> {
+        let _ = writeln!(self.stderr, "evaluation warning: {msg}");
+        if self.opts.abort_on_warn {
+            return Err(EvalError::new(ErrorKind::Abort, "nix::warning", format!("aborting to reveal stack trace of warning, as abort-on-warn is set: {msg}"), None));
+        }
+        Ok(())
+    }
+}
+
+impl Evaluator {
+    pub fn opts_has_feature(&self, f: &str) -> bool {
+        self.opts.features.iter().any(|x| x == f)
+    }
+}
+
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        self.heap.clear();
+    }
+}
+
+pub(crate) fn io_msg(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => e.to_string(),
+    }
+}

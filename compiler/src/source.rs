@@ -1,0 +1,67 @@
+//! Source files known to one evaluation, addressed by a small `FileId`,
+//! and compact spans into them.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file. Eight bytes of offsets plus the file: cheap to
+/// keep on every expression node and every attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+pub struct SourceFile {
+    /// Display name: an absolute path, or `«stdin»` / `«string»`.
+    pub name: String,
+    /// The directory relative paths in this file resolve against.
+    pub dir: PathBuf,
+    pub text: Rc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(name: String, dir: PathBuf, text: Rc<str>) -> Self {
+        let mut line_starts = vec![0];
+        let b = text.as_bytes();
+        for (i, &c) in b.iter().enumerate() {
+            // Nix counts a lone CR as a line end too.
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        SourceFile { name, dir, text, line_starts }
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let end = (offset as usize).min(self.text.len());
+        let col = self.text.get(start..end).map(|s| s.chars().count()).unwrap_or(end - start);
+        (line as u32 + 1, col as u32 + 1)
+    }
+}
+
+#[derive(Default)]
+pub struct SourceMap {
+    files: Vec<Rc<SourceFile>>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(Rc::new(file));
+        FileId(self.files.len() as u32 - 1)
+    }
+    pub fn get(&self, id: FileId) -> &Rc<SourceFile> {
+        &self.files[id.0 as usize]
+    }
+}

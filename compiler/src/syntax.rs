@@ -1,0 +1,105 @@
+//! Parsing: rnix plus the fixes Nix's own lexer needs (a `#` comment ends
+//! at a lone CR) and a clear error for text that is not UTF-8.
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use rnix::{SyntaxKind, SyntaxNode};
+use std::borrow::Cow;
+
+pub struct Parsed {
+    pub root: rnix::Root,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Decodes file bytes; non-UTF-8 input is an error at the first bad byte.
+pub fn decode(bytes: &[u8], file: FileId) -> Result<&str, Diagnostic> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to() as u32;
+        Diagnostic::new(
+            "nix::parse::encoding",
+            format!("the file is not valid UTF-8 (invalid byte 0x{:02x} at offset {at})", bytes[at as usize]),
+            Some(Span { file, start: at, end: at + 1 }),
+        )
+        .with_help("Nix source files must be UTF-8 text")
+    })
+}
+
+/// Parses `text`, returning the tree and every syntax error with its span.
+pub fn parse(text: &str, file: FileId) -> Parsed {
+    let text = end_comments_at_lone_cr(text);
+    let parse = rnix::Root::parse(&text);
+    let mut errors = Vec::new();
+    let len = text.len() as u32;
+    for e in parse.errors() {
+        use rnix::ParseError as P;
+        let (range, msg) = match e {
+            P::Unexpected(r) => (Some(*r), format!("syntax error, unexpected {}", snippet(&text, *r))),
+            P::UnexpectedExtra(r) => (Some(*r), format!("syntax error, unexpected {}", snippet(&text, *r))),
+            P::UnexpectedWanted(got, r, wanted) => (
+                Some(*r),
+                format!("syntax error, unexpected {}, expecting {}", kind_name(*got), wanted.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" or ")),
+            ),
+            P::UnexpectedDoubleBind(r) => (Some(*r), "syntax error, a pattern binds two names".into()),
+            P::DuplicatedArgs(r, name) => (Some(*r), format!("duplicate formal function argument '{name}'")),
+            P::UnexpectedEOF => (None, "syntax error, unexpected end of file".into()),
+            P::UnexpectedEOFWanted(w) => (
+                None,
+                format!("syntax error, unexpected end of file, expecting {}", w.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" or ")),
+            ),
+            P::RecursionLimitExceeded => (None, "the expression is nested too deeply to parse".into()),
+            _ => (None, e.to_string()),
+        };
+        let span = match range {
+            Some(r) => Span { file, start: r.start().into(), end: r.end().into() },
+            None => Span { file, start: len, end: len },
+        };
+        errors.push(Diagnostic::new("nix::parse", msg, Some(span)).with_label("here"));
+    }
+    Parsed { root: parse.tree(), errors }
+}
+
+fn snippet(text: &str, r: rnix::TextRange) -> String {
+    let s = &text[usize::from(r.start())..usize::from(r.end())];
+    if s.is_empty() {
+        "end of file".into()
+    } else if s.len() > 40 {
+        format!("'{}…'", &s[..s.char_indices().nth(40).map(|(i, _)| i).unwrap_or(s.len())])
+    } else {
+        format!("'{s}'")
+    }
+}
+
+fn kind_name(k: SyntaxKind) -> String {
+    let s = format!("{k:?}");
+    s.trim_start_matches("TOKEN_").trim_start_matches("NODE_").to_lowercase()
+}
+
+/// Nix ends a `#` comment at a lone `\r`; rnix only at `\n`. Replacing the
+/// lone CR inside such comments by `\n` keeps every offset and makes rnix
+/// agree.
+fn end_comments_at_lone_cr(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    loop {
+        let s = std::str::from_utf8(&bytes).expect("only ASCII bytes replaced");
+        let tree: SyntaxNode = rnix::Root::parse(s).syntax();
+        let mut changed = false;
+        for tok in tree.descendants_with_tokens().filter_map(|e| e.into_token()) {
+            if tok.kind() != SyntaxKind::TOKEN_COMMENT || !tok.text().starts_with('#') {
+                continue;
+            }
+            let start = usize::from(tok.text_range().start());
+            let t = tok.text().as_bytes();
+            if let Some(i) = (0..t.len()).find(|&i| t[i] == b'\r' && t.get(i + 1) != Some(&b'\n')) {
+                bytes[start + i] = b'\n';
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Cow::Owned(String::from_utf8(bytes).expect("only ASCII bytes replaced"))
+}

@@ -1,0 +1,1 @@
+//! Conformance corpora run as tests; see tests/.
