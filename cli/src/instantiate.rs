@@ -1,6 +1,7 @@
 //! `nixcfg nix-instantiate`: nix-instantiate's command line and output.
 
 use nixcfg_compiler::eval::run::{with_big_stack, AutoArg};
+use nixcfg_compiler::eval::lower::{LintLevel, Lints};
 use nixcfg_compiler::eval::{EvalOptions, Evaluator, Value};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ pub struct Flags {
     pub max_call_depth: Option<usize>,
     pub features: Vec<String>,
     pub impure: bool,
+    pub lints: Lints,
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -77,8 +79,18 @@ pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
             "--extra-experimental-features" | "--experimental-features" => {
                 f.features.extend(need(&mut it, &a)?.split_whitespace().map(str::to_string));
             }
-            s if s.starts_with("--lint-") => {
-                return Err(format!("unrecognised flag '{s}'"));
+            "--lint-short-path-literals" | "--lint-absolute-path-literals" | "--lint-url-literals" => {
+                let level = match need(&mut it, &a)?.as_str() {
+                    "ignore" | "off" => LintLevel::Off,
+                    "warn" => LintLevel::Warn,
+                    "fatal" => LintLevel::Fatal,
+                    other => return Err(format!("invalid value '{other}' for {a}: expected 'ignore', 'warn' or 'fatal'")),
+                };
+                match a.as_str() {
+                    "--lint-short-path-literals" => f.lints.short_path = level,
+                    "--lint-absolute-path-literals" => f.lints.absolute_path = level,
+                    _ => f.lints.url = level,
+                }
             }
             s if s.starts_with('-') && s != "-" => return Err(format!("unrecognised flag '{s}'")),
             _ => f.files.push(a),
@@ -116,7 +128,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
 }
 
 fn run_flags(f: Flags) -> ExitCode {
-    let mut opts = EvalOptions { nix_path: search_path(&f.include), features: f.features.clone(), ..Default::default() };
+    let mut opts = EvalOptions { nix_path: search_path(&f.include), features: f.features.clone(), lints: f.lints, ..Default::default() };
     if let Some(d) = f.max_call_depth {
         opts.max_call_depth = d;
     }

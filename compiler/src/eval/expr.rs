@@ -111,6 +111,7 @@ pub enum Param {
 pub struct Formal {
     pub name: Sym,
     pub default: Option<ExprRef>,
+    pub span: Span,
 }
 
 pub struct LambdaDef {

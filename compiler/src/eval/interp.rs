@@ -131,6 +131,15 @@ impl Evaluator {
         }
     }
 
+    /// Like `thunk_of`, for a frame whose slots are still being filled:
+    /// variables of that frame are read later, not now.
+    fn thunk_in_new_frame(&mut self, e: &ExprRef, frame: &Env) -> Thunk {
+        match &**e {
+            Expr::Var { depth: 0, .. } => self.heap.thunk(ThunkState::Pending(e.clone(), frame.clone())),
+            _ => self.thunk_of(e, frame),
+        }
+    }
+
     pub fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
         match &**e {
             Expr::Const(v) => Ok(v.clone()),
@@ -335,7 +344,7 @@ impl Evaluator {
         let base = b.list.len();
         for binding in &b.list {
             let t = match &binding.value {
-                BindingValue::Expr(e) => self.thunk_of(e, &frame),
+                BindingValue::Expr(e) => self.thunk_in_new_frame(e, &frame),
                 BindingValue::Inherit(e) => self.thunk_of(e, env),
                 BindingValue::InheritFrom { source, name, span } => {
                     // The source slot is filled below; select lazily through
@@ -347,7 +356,7 @@ impl Evaluator {
             slots.push(t);
         }
         for s in &b.inherit_sources {
-            let t = self.thunk_of(s, &frame);
+            let t = self.thunk_in_new_frame(s, &frame);
             slots.push(t);
         }
         *frame.slots.borrow_mut() = slots;
@@ -377,6 +386,9 @@ impl Evaluator {
         if def.rec {
             if let Some(ov) = attrs.get(self.syms.overrides).cloned() {
                 let ov = self.force(&ov)?;
+                if !matches!(ov, Value::Attrs(_)) {
+                    return Err(self.type_err("a set", &ov, None).context("while evaluating the `__overrides` attribute", None));
+                }
                 if let Value::Attrs(o) = ov {
                     // Overrides replace attributes and the frame slots that
                     // other attributes read.
@@ -477,7 +489,7 @@ impl Evaluator {
                             slots.push(t.clone());
                         }
                         None => match &f.default {
-                            Some(d) => slots.push(self.thunk_of(d, &frame)),
+                            Some(d) => slots.push(self.thunk_in_new_frame(d, &frame)),
                             None => {
                                 return Err(EvalError::new(
                                     ErrorKind::Other,

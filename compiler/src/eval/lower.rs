@@ -24,6 +24,25 @@ pub struct LowerCtx<'a> {
     /// `builtins.`), each with its slot in the base frame.
     pub globals: &'a FxHashMap<Sym, u32>,
     pub home: Option<String>,
+    pub lints: Lints,
+    /// Warnings from lints set to `warn`.
+    pub warnings: &'a std::cell::RefCell<Vec<Diagnostic>>,
+}
+
+/// How a lint of path and URL literals reports (`--lint-*` flags).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub enum LintLevel {
+    #[default]
+    Off,
+    Warn,
+    Fatal,
+}
+
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Lints {
+    pub short_path: LintLevel,
+    pub absolute_path: LintLevel,
+    pub url: LintLevel,
 }
 
 enum Scope {
@@ -38,12 +57,6 @@ pub struct Lowerer<'a> {
 }
 
 pub fn lower(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnostic>> {
-    lower_with_scope(ctx, root, &[])
-}
-
-/// Lowers with extra names in an innermost frame (used by `scopedImport`
-/// style callers and by `--arg`-less evaluation).
-pub fn lower_with_scope(ctx: LowerCtx<'_>, root: &ast::Root, _extra: &[Sym]) -> Result<ExprRef, Vec<Diagnostic>> {
     let mut l = Lowerer { ctx, scopes: Vec::new(), errors: Vec::new() };
     let e = match root.expr() {
         Some(e) => l.expr(&e),
@@ -60,10 +73,11 @@ pub fn lower_with_scope(ctx: LowerCtx<'_>, root: &ast::Root, _extra: &[Sym]) -> 
     }
 }
 
-/// A `with`-only scope chain: the body of `scopedImport` sees its attribute
-/// set like a `with`, which lowering models as one with frame.
-pub fn lower_scoped(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnostic>> {
-    let mut l = Lowerer { ctx, scopes: vec![Scope::With], errors: Vec::new() };
+/// `scopedImport`: the names of its set form the innermost static frame,
+/// shadowing even the builtins (slot i is name i).
+pub fn lower_scoped(ctx: LowerCtx<'_>, root: &ast::Root, names: &[Sym]) -> Result<ExprRef, Vec<Diagnostic>> {
+    let frame = names.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect();
+    let mut l = Lowerer { ctx, scopes: vec![Scope::Frame(frame)], errors: Vec::new() };
     let e = match root.expr() {
         Some(e) => l.expr(&e),
         None => Rc::new(Expr::Const(Value::Null)),
@@ -273,7 +287,11 @@ impl<'a> Lowerer<'a> {
                     Self::konst(Value::Null)
                 }
             },
-            ast::LiteralKind::Uri(u) => Self::konst(Value::str(u.syntax().text().to_string())),
+            ast::LiteralKind::Uri(u) => {
+                let text = u.syntax().text().to_string();
+                self.lint(self.ctx.lints.url, span, || format!("URL literals are {{}}. Consider using a string literal \"{text}\" instead (lint-url-literals)"), "discouraged", "disallowed");
+                Self::konst(Value::str(text))
+            }
         }
     }
 
@@ -303,6 +321,14 @@ impl<'a> Lowerer<'a> {
 
     fn string(&mut self, s: &ast::Str, span: Span) -> ExprRef {
         let parts = s.normalized_parts();
+        for p in &parts {
+            if let InterpolPart::Literal(l) = p {
+                if l.contains('\0') {
+                    let shown = l.replace('\0', "␀");
+                    self.err("nix::string-nul", format!("input string '{shown}' cannot be represented as Nix string because it contains null bytes"), span);
+                }
+            }
+        }
         if parts.iter().all(|p| matches!(p, InterpolPart::Literal(_))) {
             let mut out = String::new();
             for p in parts {
@@ -326,7 +352,39 @@ impl<'a> Lowerer<'a> {
         Rc::new(Expr::Interp { parts: out, span })
     }
 
+    fn lint(&mut self, level: LintLevel, span: Span, msg: impl FnOnce() -> String, warn_word: &str, fatal_word: &str) {
+        match level {
+            LintLevel::Off => {}
+            LintLevel::Warn => {
+                let m = msg().replace("{}", warn_word);
+                self.ctx.warnings.borrow_mut().push(Diagnostic::new("nix::lint", m, Some(span)));
+            }
+            LintLevel::Fatal => {
+                let m = msg().replace("{}", fatal_word);
+                self.err("nix::lint", m, span);
+            }
+        }
+    }
+
     fn path(&mut self, p: &ast::Path, span: Span) -> ExprRef {
+        let literal = p.syntax().text().to_string();
+        match p {
+            ast::Path::PathAbs(_) => self.lint(
+                self.ctx.lints.absolute_path,
+                span,
+                || format!("absolute path literals are not portable. Consider replacing path literal '{literal}' by a string, relative path, or parameter (lint-absolute-path-literals)"),
+                "",
+                "",
+            ),
+            ast::Path::PathRel(_) if !literal.starts_with("./") && !literal.starts_with("../") => self.lint(
+                self.ctx.lints.short_path,
+                span,
+                || format!("relative path literal '{literal}' should be prefixed with '.' for clarity: './{literal}' (lint-short-path-literals)"),
+                "",
+                "",
+            ),
+            _ => {}
+        }
         let parts = p.parts();
         let home = matches!(p, ast::Path::PathHome(_));
         let mut first = true;
@@ -476,8 +534,8 @@ impl<'a> Lowerer<'a> {
             set.names.push(name);
             let value = match value {
                 // `a = { … };` may later be extended by `a.b = …;`.
-                PendingValue::Expr(ast::Expr::AttrSet(s)) if s.rec_token().is_none() => {
-                    let mut nested = PendingSet::new(false);
+                PendingValue::Expr(ast::Expr::AttrSet(s)) => {
+                    let mut nested = PendingSet::new(s.rec_token().is_some());
                     self.collect_entries(&mut nested, s.entries(), false);
                     PendingValue::Nested(nested)
                 }
@@ -645,7 +703,7 @@ impl<'a> Lowerer<'a> {
                     if names.insert(n, i as u32).is_some() {
                         self.err("nix::duplicate-formal", format!("duplicate formal function argument '{n}'"), sp);
                     }
-                    entries.push((n, e.default()));
+                    entries.push((n, e.default(), sp));
                 }
                 if let Some(a) = at {
                     if names.contains_key(&a) {
@@ -662,7 +720,7 @@ impl<'a> Lowerer<'a> {
         let param = match pattern {
             None => param,
             Some((entries, ellipsis, at)) => {
-                let formals = entries.into_iter().map(|(name, d)| Formal { name, default: d.map(|d| self.expr(&d)) }).collect();
+                let formals = entries.into_iter().map(|(name, d, span)| Formal { name, default: d.map(|d| self.expr(&d)), span }).collect();
                 Param::Pattern { formals, ellipsis, at }
             }
         };

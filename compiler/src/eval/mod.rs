@@ -47,6 +47,7 @@ pub struct EvalOptions {
     pub abort_on_warn: bool,
     /// `--extra-experimental-features` (only `parse-toml-timestamps` matters).
     pub features: Vec<String>,
+    pub lints: lower::Lints,
 }
 
 impl Default for EvalOptions {
@@ -58,6 +59,7 @@ impl Default for EvalOptions {
             impure: true,
             abort_on_warn: false,
             features: Vec::new(),
+            lints: lower::Lints::default(),
         }
     }
 }
@@ -121,21 +123,26 @@ impl Evaluator {
     /// Parses and lowers a source text into an expression.
     pub fn parse(&mut self, name: String, dir: PathBuf, text: &str) -> Result<ExprRef, Vec<Diagnostic>> {
         let file = self.add_source(name, dir.clone(), text.into());
-        self.parse_file(file, false)
+        self.parse_file(file, None)
     }
 
-    fn parse_file(&mut self, file: FileId, scoped: bool) -> Result<ExprRef, Vec<Diagnostic>> {
+    fn parse_file(&mut self, file: FileId, scoped: Option<&[Sym]>) -> Result<ExprRef, Vec<Diagnostic>> {
         let src = self.sources.get(file).clone();
         let parsed = crate::syntax::parse(&src.text, file);
         if !parsed.errors.is_empty() {
             return Err(parsed.errors);
         }
-        let ctx = lower::LowerCtx { file, dir: &src.dir, globals: &self.globals, home: std::env::var("HOME").ok() };
-        if scoped {
-            lower::lower_scoped(ctx, &parsed.root)
-        } else {
-            lower::lower(ctx, &parsed.root)
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let ctx = lower::LowerCtx { file, dir: &src.dir, globals: &self.globals, home: std::env::var("HOME").ok(), lints: self.opts.lints, warnings: &warnings };
+        let r = match scoped {
+            Some(names) => lower::lower_scoped(ctx, &parsed.root, names),
+            None => lower::lower(ctx, &parsed.root),
+        };
+        for w in warnings.into_inner() {
+            let loc = w.location(&self.sources).unwrap_or_default();
+            let _ = writeln!(self.stderr, "warning: {}\n         at {loc}", w.message);
         }
+        r
     }
 
     /// Evaluates a lowered top-level expression to weak head normal form.
@@ -163,13 +170,13 @@ impl Evaluator {
         if let Some(v) = self.import_cache.get(&path) {
             return Ok(v.clone());
         }
-        let e = self.load_file(&path, span, false)?;
+        let e = self.load_file(&path, span, None)?;
         let v = self.eval_root(&e)?;
         self.import_cache.insert(path, v.clone());
         Ok(v)
     }
 
-    pub(crate) fn load_file(&mut self, path: &Path, span: Option<Span>, scoped: bool) -> EvalResult<ExprRef> {
+    pub(crate) fn load_file(&mut self, path: &Path, span: Option<Span>, scoped: Option<&[Sym]>) -> EvalResult<ExprRef> {
         let bytes = std::fs::read(path).map_err(|e| {
             EvalError::new(ErrorKind::Other, "nix::io", format!("cannot read '{}': {}", path.display(), io_msg(&e)), span)
         })?;

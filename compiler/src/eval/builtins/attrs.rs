@@ -107,7 +107,7 @@ fn function_args(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
         Value::Lambda(c) => match &c.def.param {
             Param::Ident => Ok(Value::attrs(Attrs::default())),
             Param::Pattern { formals, .. } => {
-                let entries = formals.iter().map(|f| Attr { name: f.name, value: Thunk::value(Value::Bool(f.default.is_some())), pos: None }).collect();
+                let entries = formals.iter().map(|f| Attr { name: f.name, value: Thunk::value(Value::Bool(f.default.is_some())), pos: Some(f.span) }).collect();
                 Ok(Value::attrs(Attrs::from_unsorted(entries)))
             }
         },

@@ -77,14 +77,16 @@ fn import(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 }
 
 fn scoped_import(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
-    let scope = a[0].clone();
+    let scope = ev.arg_attrs(&a[0], s)?;
     let p = ev.arg_path(&a[1], s)?;
     let mut path = std::path::PathBuf::from(&p);
     if path.is_dir() {
         path.push("default.nix");
     }
-    let e = ev.load_file(&path, Some(s), true)?;
-    let env = ev.heap.env(vec![scope], Some(ev.base_env.clone()));
+    let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
+    let e = ev.load_file(&path, Some(s), Some(&names))?;
+    let slots = scope.entries.iter().map(|e| e.value.clone()).collect();
+    let env = ev.heap.env(slots, Some(ev.base_env.clone()));
     ev.eval(&e, &env)
 }
 
@@ -150,7 +152,7 @@ fn path_exists(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         return Err(ev.err(format!("string '{p}' doesn't represent an absolute path"), Some(s)));
     }
     // A trailing slash asks for a directory.
-    let must_dir = p.ends_with('/') && p.len() > 1;
+    let must_dir = (p.ends_with('/') || p.ends_with("/.")) && p.len() > 1;
     let canon = crate::eval::lower::canonicalize(&p);
     Ok(Value::Bool(match std::fs::metadata(&canon) {
         Ok(m) => !must_dir || m.is_dir(),
@@ -244,10 +246,30 @@ fn path_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         Some(t) => Some(ev.force(&t)?),
         None => None,
     };
-    let sp = ev.add_path_to_store(&path, &name, filter.as_ref(), s)?;
+    let recursive = match args.get(Sym::new("recursive")).cloned() {
+        Some(t) => ev.arg_bool(&t, s)?,
+        None => true,
+    };
+    let sp = if recursive {
+        ev.add_path_to_store(&path, &name, filter.as_ref(), s)?
+    } else {
+        store::check_name(&name).map_err(|m| ev.err(format!("invalid store path name: {m}"), Some(s)))?;
+        let data = std::fs::read(&path).map_err(|e| ev.err(format!("reading '{path}': {}", io_msg(&e)), Some(s)))?;
+        store::make_fixed_output_path(&ev.opts.store_dir, &name, false, "sha256", &store::sha256(&data))
+    };
     if let Some(t) = args.get(Sym::new("sha256")).cloned() {
         let want = ev.arg_str(&t, s)?;
-        let _ = want;
+        let (_, bytes) = super::hash::parse_hash(&want, Some("sha256")).map_err(|m| ev.err(m, Some(s)))?;
+        let expected = if recursive {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(&bytes);
+            store::make_source_path(&ev.opts.store_dir, &name, &h, &[])
+        } else {
+            store::make_fixed_output_path(&ev.opts.store_dir, &name, false, "sha256", &bytes)
+        };
+        if expected != sp {
+            return Err(ev.err(format!("hash mismatch in file imported from '{path}': expected {expected}, got {sp}"), Some(s)));
+        }
     }
     let mut ctx = Context::new();
     ctx.insert(sp.clone());

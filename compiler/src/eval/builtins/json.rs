@@ -108,27 +108,37 @@ fn to_json(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(NixString::with_ctx(out, ctx))
 }
 
-pub fn from_serde(v: serde_json::Value) -> Value {
-    match v {
+pub fn from_serde(v: serde_json::Value) -> Result<Value, String> {
+    Ok(match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(b),
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => Value::Int(i),
+            None if n.is_u64() => return Err(format!("unsigned json number {n} outside of Nix integer range")),
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
-        serde_json::Value::String(s) => Value::str(s),
-        serde_json::Value::Array(a) => Value::list(a.into_iter().map(|x| Thunk::value(from_serde(x))).collect()),
+        serde_json::Value::String(s) => Value::str(no_nul(s)?),
+        serde_json::Value::Array(a) => Value::list(a.into_iter().map(|x| from_serde(x).map(Thunk::value)).collect::<Result<_, _>>()?),
         serde_json::Value::Object(o) => {
-            let entries = o.into_iter().map(|(k, v)| Attr { name: Sym::new(&k), value: Thunk::value(from_serde(v)), pos: None }).collect();
+            let entries = o.into_iter().map(|(k, v)| Ok(Attr { name: Sym::new(&no_nul(k)?), value: Thunk::value(from_serde(v)?), pos: None })).collect::<Result<Vec<_>, String>>()?;
             Value::attrs(Attrs::from_unsorted(entries))
         }
+    })
+}
+
+/// Nix strings cannot hold NUL bytes.
+pub fn no_nul(s: String) -> Result<String, String> {
+    if s.contains('\0') {
+        Err(format!("input string '{}' cannot be represented as Nix string because it contains null bytes", s.replace('\0', "␀")))
+    } else {
+        Ok(s)
     }
 }
 
 fn from_json(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let text = ev.arg_str(&a[0], s)?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ev.err(format!("JSON parse error: {e}"), Some(s)))?;
-    Ok(from_serde(v))
+    from_serde(v).map_err(|m| ev.err(m, Some(s)))
 }
 
 pub const BUILTINS: &[Builtin] = &[b("toJSON", 1, to_json), b("fromJSON", 1, from_json)];

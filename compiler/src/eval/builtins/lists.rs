@@ -81,14 +81,18 @@ fn filter(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 }
 
 fn foldl_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
-    let mut acc = ev.force(&a[1])?;
+    let f = ev.arg_fn(&a[0], s)?;
     let l = ev.arg_list(&a[2], s)?;
-    for t in l.iter() {
-        let g = ev.call_value(f.clone(), Thunk::value(acc), Some(s))?;
-        acc = ev.call_value(g, t.clone(), Some(s))?;
+    if l.is_empty() {
+        return ev.force(&a[1]);
     }
-    Ok(acc)
+    // The initial accumulator is passed lazily; every result is forced.
+    let mut acc = a[1].clone();
+    for t in l.iter() {
+        let g = ev.call_value(f.clone(), acc, Some(s))?;
+        acc = Thunk::value(ev.call_value(g, t.clone(), Some(s))?);
+    }
+    ev.force(&acc)
 }
 
 fn gen_list(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -190,7 +194,7 @@ fn merge_sort(ev: &mut Evaluator, items: &mut Vec<Thunk>, less: &mut dyn FnMut(&
 }
 
 fn sort(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    let f = ev.arg_fn(&a[0], s)?;
     let l = ev.arg_list(&a[1], s)?;
     let mut items = l.to_vec();
     merge_sort(ev, &mut items, &mut |ev, x, y| call_bool(ev, &f, &[x.clone(), y.clone()], s))?;
@@ -240,10 +244,29 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
     let mut seen: Vec<Value> = Vec::new();
     let mut seen_fast: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     let mut out = Vec::new();
+    let mut first_key: Option<Value> = None;
     while let Some(t) = queue.pop_front() {
         let item = ev.arg_attrs(&t, s)?;
         let k = item.get(key).cloned().ok_or_else(|| ev.err("attribute 'key' required", Some(s)))?;
         let k = ev.force(&k)?;
+        let class = |v: &Value| match v {
+            Value::Int(_) | Value::Float(_) => 0,
+            Value::String(_) => 1,
+            Value::Path(_) => 2,
+            Value::List(_) => 3,
+            _ => 4,
+        };
+        if let Some(first) = &first_key {
+            let (c1, c2) = (class(first), class(&k));
+            if c1 == 4 || c2 == 4 {
+                return Err(ev.err(format!("cannot compare {} with {}; values of that type are incomparable (values are {} and {})", k.type_name(), first.type_name(), ev.show_short(&k), ev.show_short(first)), Some(s)));
+            }
+            if c1 != c2 {
+                return Err(ev.err(format!("cannot compare {} with {}; values are {} and {}", k.type_name(), first.type_name(), ev.show_short(&k), ev.show_short(first)), Some(s)));
+            }
+        } else {
+            first_key = Some(k.clone());
+        }
         let fast = match &k {
             Value::Int(i) => Some(format!("i{i}")),
             Value::String(x) => Some(format!("s{}", x.s)),

@@ -202,7 +202,7 @@ fn parse_drv_name(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
 
 fn base_name_of(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
-    let (p, ctx) = ev.coerce_to_string(&v, s, Coerce::ToStringNoCopy)?;
+    let (p, ctx) = ev.coerce_to_string(&v, s, Coerce::PathConcat)?;
     let t = p.strip_suffix('/').unwrap_or(&p);
     let base = match t.rfind('/') {
         Some(i) => &t[i + 1..],
@@ -214,7 +214,7 @@ fn base_name_of(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 fn dir_of(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
     let is_path = matches!(v, Value::Path(_));
-    let (p, ctx) = ev.coerce_to_string(&v, s, Coerce::ToStringNoCopy)?;
+    let (p, ctx) = ev.coerce_to_string(&v, s, Coerce::PathConcat)?;
     let dir = match p.rfind('/') {
         Some(0) => "/".to_string(),
         Some(i) => p[..i].to_string(),

@@ -6,7 +6,7 @@ use crate::source::Span;
 
 fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
     Ok(match v {
-        toml::Value::String(x) => Value::str(x),
+        toml::Value::String(x) => Value::str(super::json::no_nul(x).map_err(|m| ev.err(m, Some(s)))?),
         toml::Value::Integer(i) => Value::Int(i),
         toml::Value::Float(f) => Value::Float(f),
         toml::Value::Boolean(b) => Value::Bool(b),
@@ -22,7 +22,7 @@ fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
         }
         toml::Value::Array(a) => Value::list(a.into_iter().map(|x| convert(ev, x, s).map(Thunk::value)).collect::<Result<_, _>>()?),
         toml::Value::Table(t) => {
-            let entries = t.into_iter().map(|(k, v)| Ok(Attr { name: Sym::new(&k), value: Thunk::value(convert(ev, v, s)?), pos: None })).collect::<EvalResult<Vec<_>>>()?;
+            let entries = t.into_iter().map(|(k, v)| Ok(Attr { name: Sym::new(&super::json::no_nul(k).map_err(|m| ev.err(m, Some(s)))?), value: Thunk::value(convert(ev, v, s)?), pos: None })).collect::<EvalResult<Vec<_>>>()?;
             Value::attrs(Attrs::from_unsorted(entries))
         }
     })

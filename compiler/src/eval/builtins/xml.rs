@@ -170,7 +170,7 @@ impl Evaluator {
 
 fn to_xml(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
-    let (out, ctx) = ev.to_xml(&v, true, true, s)?;
+    let (out, ctx) = ev.to_xml(&v, true, false, s)?;
     Ok(NixString::with_ctx(out, ctx))
 }
 
