@@ -11,6 +11,7 @@
 
 pub mod builtins;
 pub mod coerce;
+pub mod embedded;
 pub mod error;
 pub mod expr;
 pub mod interp;

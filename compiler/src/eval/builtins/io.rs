@@ -68,6 +68,9 @@ fn find_file_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
             return Ok(Value::Path(crate::eval::lower::canonicalize(&cand).into()));
         }
     }
+    if let Some(p) = crate::eval::embedded::find(&wanted) {
+        return Ok(Value::Path(p.display().to_string().into()));
+    }
     Err(EvalError::new(ErrorKind::Throw, "nix::search-path", format!("file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"), Some(s)))
 }
 

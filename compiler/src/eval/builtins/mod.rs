@@ -5,6 +5,7 @@ pub mod attrs;
 pub mod control;
 pub mod context;
 pub mod derivation;
+pub mod flakeref;
 pub mod hash;
 pub mod io;
 pub mod json;
@@ -65,6 +66,7 @@ pub fn install(ev: &mut Evaluator) {
     all.extend(context::BUILTINS.iter().map(copy));
     all.extend(derivation::BUILTINS.iter().map(copy));
     all.extend(hash::BUILTINS.iter().map(copy));
+    all.extend(flakeref::BUILTINS.iter().map(copy));
     all.extend(io::BUILTINS.iter().map(copy));
     all.extend(json::BUILTINS.iter().map(copy));
     all.extend(lists::BUILTINS.iter().map(copy));

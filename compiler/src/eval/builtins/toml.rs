@@ -16,7 +16,7 @@ fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
             }
             let entries = vec![
                 Attr { name: Sym::new("_type"), value: Thunk::value(Value::str("timestamp")), pos: None },
-                Attr { name: Sym::new("value"), value: Thunk::value(Value::str(d.to_string())), pos: None },
+                Attr { name: Sym::new("value"), value: Thunk::value(Value::str(pad_fraction(&d.to_string()))), pos: None },
             ];
             Value::attrs(Attrs::from_sorted(entries))
         }
@@ -35,3 +35,14 @@ fn from_toml(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 }
 
 pub const BUILTINS: &[Builtin] = &[b("fromTOML", 1, from_toml)];
+
+/// Pads fractional seconds to milli-, micro- or nanoseconds, as Nix prints.
+fn pad_fraction(t: &str) -> String {
+    let Some(dot) = t.find('.') else { return t.to_string() };
+    let digits = t[dot + 1..].chars().take_while(|c| c.is_ascii_digit()).count();
+    let want = digits.div_ceil(3) * 3;
+    let mut out = t[..dot + 1 + digits].to_string();
+    out.extend(std::iter::repeat_n('0', want - digits));
+    out.push_str(&t[dot + 1 + digits..]);
+    out
+}
