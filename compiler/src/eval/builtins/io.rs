@@ -157,10 +157,9 @@ fn path_exists(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     // A trailing slash asks for a directory.
     let must_dir = (p.ends_with('/') || p.ends_with("/.")) && p.len() > 1;
     let canon = crate::eval::lower::canonicalize(&p);
-    Ok(Value::Bool(match std::fs::metadata(&canon) {
-        Ok(m) => !must_dir || m.is_dir(),
-        Err(_) => false,
-    }))
+    // Like Nix, a dangling symlink exists; a directory is asked for with
+    // a trailing `/` or `/.`, and then links are followed.
+    Ok(Value::Bool(if must_dir { std::fs::metadata(&canon).map(|m| m.is_dir()).unwrap_or(false) } else { std::fs::symlink_metadata(&canon).is_ok() }))
 }
 
 fn get_env(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {

@@ -1,1 +1,0 @@
-//! Conformance corpora run as tests; see tests/.
