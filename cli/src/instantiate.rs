@@ -245,7 +245,9 @@ fn finish(ev: &mut Evaluator, v: Value, f: &Flags, out: &mut impl Write) -> Resu
                     let mut ctx = Default::default();
                     ev.force_deep(&v)?;
                     ev.to_json(&v, span, &mut ctx, &mut s)?;
-                    s
+                    // nix-instantiate ends JSON output without a newline.
+                    let _ = write!(out, "{s}");
+                    return Ok(());
                 } else if f.xml {
                     let (s, _) = ev.to_xml(&v, f.strict, f.location, span)?;
                     let _ = write!(out, "{s}");
