@@ -35,6 +35,9 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         let (range, msg) = match e {
             P::Unexpected(r) => (Some(*r), format!("syntax error, unexpected {}", snippet(&text, *r))),
             P::UnexpectedExtra(r) => (Some(*r), format!("syntax error, unexpected {}", snippet(&text, *r))),
+            P::UnexpectedWanted(_, r, wanted) if wanted.contains(&SyntaxKind::TOKEN_STRING_END) && usize::from(r.end()) >= text.len() => {
+                (Some(*r), "syntax error, unexpected end of file: the string is never closed".to_string())
+            }
             P::UnexpectedWanted(got, r, wanted) => (
                 Some(*r),
                 format!("syntax error, unexpected {}, expecting {}", kind_name(*got), wanted.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" or ")),
@@ -70,6 +73,33 @@ fn snippet(text: &str, r: rnix::TextRange) -> String {
 }
 
 fn kind_name(k: SyntaxKind) -> String {
+    use SyntaxKind::*;
+    let fixed = match k {
+        TOKEN_ERROR => "an invalid token",
+        TOKEN_STRING_END => "the end of the string",
+        TOKEN_STRING_CONTENT => "string content",
+        TOKEN_INTERPOL_START => "'${'",
+        TOKEN_INTERPOL_END => "'}'",
+        TOKEN_SEMICOLON => "';'",
+        TOKEN_ASSIGN => "'='",
+        TOKEN_COLON => "':'",
+        TOKEN_COMMA => "','",
+        TOKEN_DOT => "'.'",
+        TOKEN_L_BRACE => "'{'",
+        TOKEN_R_BRACE => "'}'",
+        TOKEN_L_BRACK => "'['",
+        TOKEN_R_BRACK => "']'",
+        TOKEN_L_PAREN => "'('",
+        TOKEN_R_PAREN => "')'",
+        TOKEN_IDENT => "an identifier",
+        TOKEN_IN => "'in'",
+        TOKEN_THEN => "'then'",
+        TOKEN_ELSE => "'else'",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed.to_string();
+    }
     let s = format!("{k:?}");
     s.trim_start_matches("TOKEN_").trim_start_matches("NODE_").to_lowercase()
 }

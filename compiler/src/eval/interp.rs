@@ -52,7 +52,38 @@ impl Default for CommonSyms {
     }
 }
 
+thread_local! {
+    /// Lowest stack address evaluation may reach on this thread.
+    static STACK_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Stack size of this thread, as far as we know it.
+    pub static STACK_SIZE: std::cell::Cell<usize> = const { std::cell::Cell::new(2 << 20) };
+}
+
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Records where this thread's stack starts; evaluation stops with an
+/// error before it would overflow (deep data, long thunk chains).
+pub fn set_stack_base() {
+    let size = STACK_SIZE.with(|s| s.get());
+    let margin = (size / 8).max(256 << 10);
+    STACK_LIMIT.with(|l| l.set(stack_pointer().saturating_sub(size.saturating_sub(margin))));
+}
+
+#[inline(always)]
+fn stack_exhausted() -> bool {
+    stack_pointer() < STACK_LIMIT.with(|l| l.get())
+}
+
 impl Evaluator {
+    fn stack_overflow(&self) -> EvalError {
+        EvalError::new(ErrorKind::StackOverflow, "nix::stack-overflow", "stack overflow: the evaluation nests too deeply", None)
+            .help("a value is defined through too many nested levels (a very long chain of bindings or deeply nested data)")
+    }
+
     pub fn err(&self, msg: impl Into<String>, span: Option<Span>) -> EvalError {
         EvalError::new(ErrorKind::Other, "nix::eval", msg, span)
     }
@@ -64,6 +95,9 @@ impl Evaluator {
     /// Enters one level of native recursion; errors instead of overflowing.
     #[inline]
     pub(crate) fn enter(&mut self) -> EvalResult<()> {
+        if stack_exhausted() {
+            return Err(self.stack_overflow());
+        }
         self.call_depth += 1;
         if self.call_depth > self.opts.max_call_depth {
             self.call_depth -= 1;
@@ -82,6 +116,9 @@ impl Evaluator {
     pub fn force(&mut self, t: &Thunk) -> EvalResult<Value> {
         if let ThunkState::Done(v) = &*t.0.borrow() {
             return Ok(v.clone());
+        }
+        if stack_exhausted() {
+            return Err(self.stack_overflow());
         }
         let st = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
         let res = match &st {
@@ -141,6 +178,9 @@ impl Evaluator {
     }
 
     pub fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
+        if stack_exhausted() {
+            return Err(self.stack_overflow());
+        }
         match &**e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var { depth, slot } => {

@@ -89,6 +89,7 @@ pub struct Evaluator {
 
 impl Evaluator {
     pub fn new(opts: EvalOptions) -> Evaluator {
+        interp::set_stack_base();
         let mut heap = Heap::default();
         let placeholder = heap.env(Vec::new(), None);
         let mut ev = Evaluator {

@@ -17,12 +17,31 @@ pub enum AutoArg {
 /// nested calls of real-world code; only touched pages are committed.
 pub const EVAL_STACK: usize = 2 << 30;
 
+/// The evaluation stack size: `NIXCFG_EVAL_STACK` (bytes, or with a K, M
+/// or G suffix) or `EVAL_STACK`.
+pub fn eval_stack_size() -> usize {
+    let Ok(v) = std::env::var("NIXCFG_EVAL_STACK") else { return EVAL_STACK };
+    let v = v.trim();
+    let (num, mult) = match v.chars().last() {
+        Some('K' | 'k') => (&v[..v.len() - 1], 1 << 10),
+        Some('M' | 'm') => (&v[..v.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&v[..v.len() - 1], 1 << 30),
+        _ => (v, 1),
+    };
+    num.parse::<usize>().map(|n| (n * mult).max(1 << 20)).unwrap_or(EVAL_STACK)
+}
+
 /// Runs `f` on a thread with a large stack.
 pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let size = eval_stack_size();
     std::thread::Builder::new()
         .name("nixcfg-eval".into())
-        .stack_size(EVAL_STACK)
-        .spawn(f)
+        .stack_size(size)
+        .spawn(move || {
+            interp::STACK_SIZE.with(|s| s.set(size));
+            interp::set_stack_base();
+            f()
+        })
         .expect("spawning the evaluation thread")
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e))

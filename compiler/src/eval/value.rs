@@ -165,20 +165,78 @@ pub enum ThunkState {
 }
 
 #[derive(Clone)]
-pub struct Thunk(pub Rc<RefCell<ThunkState>>);
+pub struct Thunk(pub Rc<ThunkCell>);
+
+/// The cell behind a thunk. Its `Drop` keeps the native stack flat when a
+/// deeply nested value is freed (a million nested lists would otherwise
+/// recurse a million frames deep).
+pub struct ThunkCell(RefCell<ThunkState>);
+
+impl std::ops::Deref for ThunkCell {
+    type Target = RefCell<ThunkState>;
+    fn deref(&self) -> &RefCell<ThunkState> {
+        &self.0
+    }
+}
+
+#[allow(dead_code)] // the fields are only held to be dropped
+enum Garbage {
+    Value(Value),
+    Env(Env),
+    Thunk(Thunk),
+}
+
+thread_local! {
+    static DROP_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static DROP_QUEUE: RefCell<Vec<Garbage>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Nested drops deeper than this are queued and freed iteratively.
+const MAX_DROP_DEPTH: u32 = 256;
+
+impl Drop for ThunkCell {
+    fn drop(&mut self) {
+        let st = std::mem::replace(self.0.get_mut(), ThunkState::Blackhole);
+        let garbage: [Option<Garbage>; 2] = match st {
+            ThunkState::Done(v) => [Some(Garbage::Value(v)), None],
+            ThunkState::Pending(_, env) => [Some(Garbage::Env(env)), None],
+            ThunkState::Apply(v, t) => [Some(Garbage::Value(v)), Some(Garbage::Thunk(t))],
+            ThunkState::Apply2(v, a, b) => {
+                DROP_QUEUE.with(|q| q.borrow_mut().push(Garbage::Thunk(b)));
+                [Some(Garbage::Value(v)), Some(Garbage::Thunk(a))]
+            }
+            ThunkState::Select(t, _, _) => [Some(Garbage::Thunk(t)), None],
+            ThunkState::Blackhole => [None, None],
+        };
+        let depth = DROP_DEPTH.with(|d| d.get());
+        if depth >= MAX_DROP_DEPTH {
+            DROP_QUEUE.with(|q| q.borrow_mut().extend(garbage.into_iter().flatten()));
+            return;
+        }
+        DROP_DEPTH.with(|d| d.set(depth + 1));
+        drop(garbage);
+        if depth == 0 {
+            // The outermost drop frees what deeper ones queued.
+            while let Some(g) = DROP_QUEUE.with(|q| q.borrow_mut().pop()) {
+                drop(g);
+            }
+        }
+        DROP_DEPTH.with(|d| d.set(depth));
+    }
+}
 
 impl Thunk {
     pub fn value(v: Value) -> Thunk {
-        Thunk(Rc::new(RefCell::new(ThunkState::Done(v))))
+        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Done(v)))))
     }
     pub fn pending(e: Rc<Expr>, env: Env) -> Thunk {
-        Thunk(Rc::new(RefCell::new(ThunkState::Pending(e, env))))
+        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Pending(e, env)))))
     }
     pub fn apply(f: Value, arg: Thunk) -> Thunk {
-        Thunk(Rc::new(RefCell::new(ThunkState::Apply(f, arg))))
+        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Apply(f, arg)))))
     }
     pub fn select(from: Thunk, name: Sym, span: Span) -> Thunk {
-        Thunk(Rc::new(RefCell::new(ThunkState::Select(from, name, span))))
+        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Select(from, name, span)))))
     }
     /// The value if already computed.
     pub fn get(&self) -> Option<Value> {
@@ -210,7 +268,7 @@ pub type Env = Rc<EnvFrame>;
 #[derive(Default)]
 pub struct Heap {
     frames: Vec<Weak<EnvFrame>>,
-    thunks: Vec<Weak<RefCell<ThunkState>>>,
+    thunks: Vec<Weak<ThunkCell>>,
 }
 
 impl Heap {
@@ -222,7 +280,7 @@ impl Heap {
     }
 
     pub fn thunk(&mut self, st: ThunkState) -> Thunk {
-        let t = Thunk(Rc::new(RefCell::new(st)));
+        let t = Thunk(Rc::new(ThunkCell(RefCell::new(st))));
         compact(&mut self.thunks);
         self.thunks.push(Rc::downgrade(&t.0));
         t
