@@ -145,6 +145,9 @@ impl Evaluator {
         };
         match res {
             Ok(v) => {
+                if matches!(v, Value::Attrs(_) | Value::List(_) | Value::Lambda(_) | Value::PrimOpApp(_)) {
+                    t.register();
+                }
                 *t.0.borrow_mut() = ThunkState::Done(v.clone());
                 Ok(v)
             }
@@ -221,7 +224,7 @@ impl Evaluator {
             }
             Expr::With { namespace, body } => {
                 let ns = self.thunk_of(namespace, env);
-                let frame = self.heap.env(vec![ns], Some(env.clone()));
+                let frame = self.heap.env(smallvec::smallvec![ns], Some(env.clone()));
                 self.eval(body, &frame)
             }
             Expr::Apply { func, args, span } => {
@@ -379,8 +382,8 @@ impl Evaluator {
     /// A `let` or `rec` frame: slot i is binding i, then inherit sources.
     fn make_rec_frame(&mut self, b: &Bindings, env: &Env) -> Env {
         let n = b.list.len() + b.inherit_sources.len();
-        let frame = self.heap.env(Vec::with_capacity(n), Some(env.clone()));
-        let mut slots = Vec::with_capacity(n);
+        let frame = self.heap.rec_env(Slots::new(), Some(env.clone()));
+        let mut slots = Slots::with_capacity(n);
         let base = b.list.len();
         for binding in &b.list {
             let t = match &binding.value {
@@ -513,14 +516,15 @@ impl Evaluator {
     fn call_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
         let def = &c.def;
         let frame = match &def.param {
-            Param::Ident => self.heap.env(vec![arg], Some(c.env.clone())),
+            Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c.env.clone())),
             Param::Pattern { formals, ellipsis, at } => {
                 let v = self.force(&arg)?;
                 let Value::Attrs(given) = &v else {
                     return Err(self.type_err("a set", &v, span).context(self.calling(def), Some(def.span)));
                 };
-                let frame = self.heap.env(Vec::with_capacity(def.nslots as usize), Some(c.env.clone()));
-                let mut slots = Vec::with_capacity(def.nslots as usize);
+                let has_defaults = formals.iter().any(|f| f.default.is_some());
+                let frame = if has_defaults { self.heap.rec_env(Slots::new(), Some(c.env.clone())) } else { self.heap.env(Slots::new(), Some(c.env.clone())) };
+                let mut slots = Slots::with_capacity(def.nslots as usize);
                 let mut used = 0;
                 for f in formals {
                     match given.get(f.name) {

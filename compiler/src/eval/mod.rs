@@ -91,7 +91,7 @@ impl Evaluator {
     pub fn new(opts: EvalOptions) -> Evaluator {
         interp::set_stack_base();
         let mut heap = Heap::default();
-        let placeholder = heap.env(Vec::new(), None);
+        let placeholder = heap.env(value::Slots::new(), None);
         let mut ev = Evaluator {
             sources: SourceMap::default(),
             opts,

@@ -9,7 +9,7 @@ use super::symbol::Sym;
 use crate::source::Span;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 #[derive(Clone)]
 pub enum Value {
@@ -170,12 +170,15 @@ pub struct Thunk(pub Rc<ThunkCell>);
 /// The cell behind a thunk. Its `Drop` keeps the native stack flat when a
 /// deeply nested value is freed (a million nested lists would otherwise
 /// recurse a million frames deep).
-pub struct ThunkCell(RefCell<ThunkState>);
+pub struct ThunkCell {
+    state: RefCell<ThunkState>,
+    reg: std::cell::Cell<u32>,
+}
 
 impl std::ops::Deref for ThunkCell {
     type Target = RefCell<ThunkState>;
     fn deref(&self) -> &RefCell<ThunkState> {
-        &self.0
+        &self.state
     }
 }
 
@@ -196,7 +199,11 @@ const MAX_DROP_DEPTH: u32 = 256;
 
 impl Drop for ThunkCell {
     fn drop(&mut self) {
-        let st = std::mem::replace(self.0.get_mut(), ThunkState::Blackhole);
+        let reg = self.reg.get();
+        if reg != UNREGISTERED {
+            unregister_thunk(reg);
+        }
+        let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
         let garbage: [Option<Garbage>; 2] = match st {
             ThunkState::Done(v) => [Some(Garbage::Value(v)), None],
             ThunkState::Pending(_, env) => [Some(Garbage::Env(env)), None],
@@ -227,16 +234,16 @@ impl Drop for ThunkCell {
 
 impl Thunk {
     pub fn value(v: Value) -> Thunk {
-        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Done(v)))))
+        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Done(v)), reg: std::cell::Cell::new(UNREGISTERED) }))
     }
     pub fn pending(e: Rc<Expr>, env: Env) -> Thunk {
-        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Pending(e, env)))))
+        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Pending(e, env)), reg: std::cell::Cell::new(UNREGISTERED) }))
     }
     pub fn apply(f: Value, arg: Thunk) -> Thunk {
-        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Apply(f, arg)))))
+        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Apply(f, arg)), reg: std::cell::Cell::new(UNREGISTERED) }))
     }
     pub fn select(from: Thunk, name: Sym, span: Span) -> Thunk {
-        Thunk(Rc::new(ThunkCell(RefCell::new(ThunkState::Select(from, name, span)))))
+        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Select(from, name, span)), reg: std::cell::Cell::new(UNREGISTERED) }))
     }
     /// The value if already computed.
     pub fn get(&self) -> Option<Value> {
@@ -252,67 +259,185 @@ impl Thunk {
 
 // ---------------------------------------------------------- environments
 
+/// Frame slots: most frames hold one to three (a parameter, a few `let`s).
+pub type Slots = smallvec::SmallVec<[Thunk; 3]>;
+
 /// One lexical frame: `let` bindings, `rec` attributes, function
 /// parameters, or the single namespace slot of a `with`.
 pub struct EnvFrame {
-    pub slots: RefCell<Vec<Thunk>>,
+    pub slots: RefCell<Slots>,
     pub parent: Option<Env>,
+    reg: std::cell::Cell<u32>,
 }
 
 pub type Env = Rc<EnvFrame>;
 
-/// Every frame and every lazily computed thunk made by one evaluation, so
-/// that dropping the evaluator can clear them and free the reference cycles
-/// that closures, `rec` and self-referencing data build. Values must not be
-/// used after their evaluator is gone.
+const UNREGISTERED: u32 = u32::MAX;
+
+/// Objects that can be part of a reference cycle, so that the end of an
+/// evaluation can break the cycles and free them:
+/// - frames whose own slots refer back to them (`let`, `rec`, defaults);
+/// - thunks whose computed value is a container (a value can only hold
+///   its own thunk if it was computed after the thunk existed).
+///
+/// Entries are removed when the object is freed, so memory is reused at
+/// once; a registered object costs one slot here.
 #[derive(Default)]
+struct Registry {
+    thunks: Vec<*const ThunkCell>,
+    free_thunks: Vec<u32>,
+    envs: Vec<*const EnvFrame>,
+    free_envs: Vec<u32>,
+    live_evaluators: u32,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+}
+
+fn register<T>(list: &mut Vec<*const T>, free: &mut Vec<u32>, p: *const T) -> u32 {
+    match free.pop() {
+        Some(i) => {
+            list[i as usize] = p;
+            i
+        }
+        None => {
+            list.push(p);
+            list.len() as u32 - 1
+        }
+    }
+}
+
+impl Thunk {
+    /// Registers a thunk whose value may contain the thunk itself.
+    pub fn register(&self) {
+        if self.0.reg.get() != UNREGISTERED {
+            return;
+        }
+        let p = Rc::as_ptr(&self.0);
+        let i = REGISTRY.with(|r| {
+            let r = &mut *r.borrow_mut();
+            register(&mut r.thunks, &mut r.free_thunks, p)
+        });
+        self.0.reg.set(i);
+    }
+}
+
+impl Drop for EnvFrame {
+    fn drop(&mut self) {
+        let i = self.reg.get();
+        if i != UNREGISTERED {
+            let _ = REGISTRY.try_with(|r| {
+                if let Ok(mut r) = r.try_borrow_mut() {
+                    if let Some(slot) = r.envs.get_mut(i as usize) {
+                        *slot = std::ptr::null();
+                        r.free_envs.push(i);
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn unregister_thunk(i: u32) {
+    let _ = REGISTRY.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if let Some(slot) = r.thunks.get_mut(i as usize) {
+                *slot = std::ptr::null();
+                r.free_thunks.push(i);
+            }
+        }
+    });
+}
+
+/// The evaluator's handle on the registry of this thread.
 pub struct Heap {
-    frames: Vec<Weak<EnvFrame>>,
-    thunks: Vec<Weak<ThunkCell>>,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Default for Heap {
+    fn default() -> Self {
+        REGISTRY.with(|r| r.borrow_mut().live_evaluators += 1);
+        Heap { _not_send: std::marker::PhantomData }
+    }
 }
 
 impl Heap {
-    pub fn env(&mut self, slots: Vec<Thunk>, parent: Option<Env>) -> Env {
-        let env = Rc::new(EnvFrame { slots: RefCell::new(slots), parent });
-        compact(&mut self.frames);
-        self.frames.push(Rc::downgrade(&env));
+    /// A frame that cannot be part of a cycle (function arguments, `with`).
+    #[inline]
+    pub fn env(&mut self, slots: Slots, parent: Option<Env>) -> Env {
+        Rc::new(EnvFrame { slots: RefCell::new(slots), parent, reg: std::cell::Cell::new(UNREGISTERED) })
+    }
+
+    /// A frame whose slots may refer back to it (`let`, `rec`, defaults).
+    pub fn rec_env(&mut self, slots: Slots, parent: Option<Env>) -> Env {
+        let env = self.env(slots, parent);
+        let p = Rc::as_ptr(&env);
+        let i = REGISTRY.with(|r| {
+            let r = &mut *r.borrow_mut();
+            register(&mut r.envs, &mut r.free_envs, p)
+        });
+        env.reg.set(i);
         env
     }
 
+    #[inline]
     pub fn thunk(&mut self, st: ThunkState) -> Thunk {
-        let t = Thunk(Rc::new(ThunkCell(RefCell::new(st))));
-        compact(&mut self.thunks);
-        self.thunks.push(Rc::downgrade(&t.0));
-        t
+        Thunk(Rc::new(ThunkCell { state: RefCell::new(st), reg: std::cell::Cell::new(UNREGISTERED) }))
     }
 
+    /// Breaks every registered cycle (when the last evaluator of the
+    /// thread ends). Values of the evaluation must not be used afterwards.
     pub fn clear(&mut self) {
-        for w in self.frames.drain(..) {
-            if let Some(env) = w.upgrade() {
-                let slots = std::mem::take(&mut *env.slots.borrow_mut());
-                drop(slots);
+        let (thunks, envs) = REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            r.live_evaluators = r.live_evaluators.saturating_sub(1);
+            if r.live_evaluators > 0 {
+                return (Vec::new(), Vec::new());
+            }
+            r.free_thunks.clear();
+            r.free_envs.clear();
+            (std::mem::take(&mut r.thunks), std::mem::take(&mut r.envs))
+        });
+        // Hold every registered object alive while their contents are
+        // dropped, so no pointer in the lists can dangle.
+        let thunks: Vec<Rc<ThunkCell>> = thunks
+            .into_iter()
+            .filter(|p| !p.is_null())
+            .map(|p| unsafe {
+                // SAFETY: registered objects unregister themselves when
+                // freed, so every non-null entry points to a live Rc.
+                Rc::increment_strong_count(p);
+                Rc::from_raw(p)
+            })
+            .collect();
+        let envs: Vec<Env> = envs
+            .into_iter()
+            .filter(|p| !p.is_null())
+            .map(|p| unsafe {
+                // SAFETY: as above.
+                Rc::increment_strong_count(p);
+                Rc::from_raw(p)
+            })
+            .collect();
+        let mut garbage: Vec<ThunkState> = Vec::with_capacity(thunks.len());
+        for t in &thunks {
+            t.reg.set(UNREGISTERED);
+            if let Ok(mut st) = t.state.try_borrow_mut() {
+                garbage.push(std::mem::replace(&mut *st, ThunkState::Blackhole));
             }
         }
-        for w in self.thunks.drain(..) {
-            if let Some(t) = w.upgrade() {
-                if let Ok(mut st) = t.try_borrow_mut() {
-                    let old = std::mem::replace(&mut *st, ThunkState::Blackhole);
-                    drop(st);
-                    drop(old);
-                }
+        let mut slots: Vec<Slots> = Vec::with_capacity(envs.len());
+        for e in &envs {
+            e.reg.set(UNREGISTERED);
+            if let Ok(mut s) = e.slots.try_borrow_mut() {
+                slots.push(std::mem::take(&mut *s));
             }
         }
-    }
-}
-
-/// Drops the weak handles of objects already freed before the vector
-/// grows, so the registry stays proportional to the live heap.
-fn compact<T>(v: &mut Vec<Weak<T>>) {
-    if v.len() == v.capacity() && v.len() >= 4096 {
-        v.retain(|w| w.strong_count() > 0);
-        if v.capacity() < v.len() * 2 {
-            v.reserve(v.len());
-        }
+        drop(garbage);
+        drop(slots);
+        drop(thunks);
+        drop(envs);
     }
 }
 

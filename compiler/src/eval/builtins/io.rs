@@ -88,7 +88,7 @@ fn scoped_import(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
     }
     let names: Vec<Sym> = scope.entries.iter().map(|e| e.name).collect();
     let e = ev.load_file(&path, Some(s), Some(&names))?;
-    let slots = scope.entries.iter().map(|e| e.value.clone()).collect();
+    let slots: crate::eval::value::Slots = scope.entries.iter().map(|e| e.value.clone()).collect();
     let env = ev.heap.env(slots, Some(ev.base_env.clone()));
     ev.eval(&e, &env)
 }

@@ -120,7 +120,7 @@ pub fn install(ev: &mut Evaluator) {
             slots.push(a.value.clone());
         }
     }
-    ev.base_env = ev.heap.env(slots, None);
+    ev.base_env = ev.heap.env(slots.into(), None);
     ev.globals = globals;
     derivation::install_wrapper(ev);
 }
