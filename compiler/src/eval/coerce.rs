@@ -94,7 +94,7 @@ impl Evaluator {
                     return Ok(false);
                 }
                 for (p, q) in x.iter().zip(y.iter()) {
-                    if p.ptr() == q.ptr() {
+                    if p.ptr() != 0 && p.ptr() == q.ptr() {
                         continue;
                     }
                     let p = self.force(p)?;
@@ -127,7 +127,7 @@ impl Evaluator {
                     if p.name != q.name {
                         return Ok(false);
                     }
-                    if p.value.ptr() == q.value.ptr() {
+                    if p.value.ptr() != 0 && p.value.ptr() == q.value.ptr() {
                         continue;
                     }
                     let pv = self.force(&p.value)?;

@@ -113,14 +113,25 @@ impl Evaluator {
     }
 
     /// Forces a thunk to weak head normal form.
+    #[inline]
     pub fn force(&mut self, t: &Thunk) -> EvalResult<Value> {
-        if let ThunkState::Done(v) = &*t.0.borrow() {
-            return Ok(v.clone());
+        match t {
+            Thunk::Val(v) => Ok(v.clone()),
+            Thunk::Lazy(c) => {
+                if let ThunkState::Done(v) = &*c.borrow() {
+                    return Ok(v.clone());
+                }
+                self.force_cell(t, c)
+            }
         }
+    }
+
+    #[inline(never)]
+    fn force_cell(&mut self, t: &Thunk, c: &Rc<ThunkCell>) -> EvalResult<Value> {
         if stack_exhausted() {
             return Err(self.stack_overflow());
         }
-        let st = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
+        let st = std::mem::replace(&mut *c.borrow_mut(), ThunkState::Blackhole);
         let res = match &st {
             ThunkState::Pending(e, env) => self.eval(e, env).map_err(|err| {
                 if err.kind == ErrorKind::InfiniteRecursion && err.diag.span.is_none() {
@@ -148,12 +159,12 @@ impl Evaluator {
                 if matches!(v, Value::Attrs(_) | Value::List(_) | Value::Lambda(_) | Value::PrimOpApp(_)) {
                     t.register();
                 }
-                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                *c.borrow_mut() = ThunkState::Done(v.clone());
                 Ok(v)
             }
             Err(e) => {
                 if !matches!(st, ThunkState::Blackhole) {
-                    *t.0.borrow_mut() = st;
+                    *c.borrow_mut() = st;
                 }
                 Err(e)
             }

@@ -164,8 +164,13 @@ pub enum ThunkState {
     Blackhole,
 }
 
+/// A possibly unevaluated value. Values already known are stored inline
+/// (no allocation); only lazy ones get a shared, mutable cell.
 #[derive(Clone)]
-pub struct Thunk(pub Rc<ThunkCell>);
+pub enum Thunk {
+    Val(Value),
+    Lazy(Rc<ThunkCell>),
+}
 
 /// The cell behind a thunk. Its `Drop` keeps the native stack flat when a
 /// deeply nested value is freed (a million nested lists would otherwise
@@ -204,6 +209,10 @@ impl Drop for ThunkCell {
             unregister_thunk(reg);
         }
         let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
+        // Scalars cannot nest: free them without the bookkeeping below.
+        if let ThunkState::Done(Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Path(_) | Value::String(_)) | ThunkState::Blackhole = st {
+            return;
+        }
         let garbage: [Option<Garbage>; 2] = match st {
             ThunkState::Done(v) => [Some(Garbage::Value(v)), None],
             ThunkState::Pending(_, env) => [Some(Garbage::Env(env)), None],
@@ -233,27 +242,35 @@ impl Drop for ThunkCell {
 }
 
 impl Thunk {
+    #[inline]
     pub fn value(v: Value) -> Thunk {
-        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Done(v)), reg: std::cell::Cell::new(UNREGISTERED) }))
+        Thunk::Val(v)
     }
-    pub fn pending(e: Rc<Expr>, env: Env) -> Thunk {
-        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Pending(e, env)), reg: std::cell::Cell::new(UNREGISTERED) }))
-    }
-    pub fn apply(f: Value, arg: Thunk) -> Thunk {
-        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Apply(f, arg)), reg: std::cell::Cell::new(UNREGISTERED) }))
-    }
-    pub fn select(from: Thunk, name: Sym, span: Span) -> Thunk {
-        Thunk(Rc::new(ThunkCell { state: RefCell::new(ThunkState::Select(from, name, span)), reg: std::cell::Cell::new(UNREGISTERED) }))
+    /// A lazy cell: one whose state can be replaced later.
+    pub fn cell(st: ThunkState) -> Thunk {
+        Thunk::Lazy(Rc::new(ThunkCell { state: RefCell::new(st), reg: std::cell::Cell::new(UNREGISTERED) }))
     }
     /// The value if already computed.
+    #[inline]
     pub fn get(&self) -> Option<Value> {
-        match &*self.0.borrow() {
-            ThunkState::Done(v) => Some(v.clone()),
-            _ => None,
+        match self {
+            Thunk::Val(v) => Some(v.clone()),
+            Thunk::Lazy(c) => match &*c.borrow() {
+                ThunkState::Done(v) => Some(v.clone()),
+                _ => None,
+            },
         }
     }
+    /// An identity for «repeated» detection and sharing checks: the cell,
+    /// or for an inline value its heap part (0 for scalars).
     pub fn ptr(&self) -> usize {
-        Rc::as_ptr(&self.0) as usize
+        match self {
+            Thunk::Lazy(c) => Rc::as_ptr(c) as usize,
+            Thunk::Val(Value::Attrs(a)) => Rc::as_ptr(a) as usize,
+            Thunk::Val(Value::List(l)) => Rc::as_ptr(l) as usize,
+            Thunk::Val(Value::Lambda(f)) => Rc::as_ptr(f) as usize,
+            Thunk::Val(_) => 0,
+        }
     }
 }
 
@@ -311,15 +328,16 @@ fn register<T>(list: &mut Vec<*const T>, free: &mut Vec<u32>, p: *const T) -> u3
 impl Thunk {
     /// Registers a thunk whose value may contain the thunk itself.
     pub fn register(&self) {
-        if self.0.reg.get() != UNREGISTERED {
+        let Thunk::Lazy(c) = self else { return };
+        if c.reg.get() != UNREGISTERED {
             return;
         }
-        let p = Rc::as_ptr(&self.0);
+        let p = Rc::as_ptr(c);
         let i = REGISTRY.with(|r| {
             let r = &mut *r.borrow_mut();
             register(&mut r.thunks, &mut r.free_thunks, p)
         });
-        self.0.reg.set(i);
+        c.reg.set(i);
     }
 }
 
@@ -383,7 +401,7 @@ impl Heap {
 
     #[inline]
     pub fn thunk(&mut self, st: ThunkState) -> Thunk {
-        Thunk(Rc::new(ThunkCell { state: RefCell::new(st), reg: std::cell::Cell::new(UNREGISTERED) }))
+        Thunk::cell(st)
     }
 
     /// Breaks every registered cycle (when the last evaluator of the

@@ -354,8 +354,8 @@ pub fn install_wrapper(ev: &mut Evaluator) {
     let e = ev.parse("«nixcfg-internal»/derivation.nix".into(), "/".into(), WRAPPER).unwrap_or_else(|_| panic!("the built-in derivation wrapper parses"));
     let v = ev.eval_root(&e).unwrap_or_else(|_| panic!("the built-in derivation wrapper evaluates"));
     if let Value::Attrs(b) = &ev.builtins_attrs {
-        if let Some(t) = b.get(Sym::new("derivation")) {
-            *t.0.borrow_mut() = ThunkState::Done(v);
+        if let Some(Thunk::Lazy(c)) = b.get(Sym::new("derivation")) {
+            *c.borrow_mut() = ThunkState::Done(v);
         }
     }
 }

@@ -80,7 +80,10 @@ pub fn install(ev: &mut Evaluator) {
     let mut entries: Vec<Attr> = Vec::new();
     for bi in &all {
         let v = Value::PrimOp(Rc::new(PrimOp { name: bi.name, arity: bi.arity, f: bi.f }));
-        entries.push(Attr { name: Sym::new(bi.name), value: Thunk::value(v), pos: None });
+        // `derivation` is replaced by its Nix wrapper once the base
+        // environment exists, so it lives in a cell.
+        let t = if bi.name == "derivation" { Thunk::cell(ThunkState::Done(v)) } else { Thunk::value(v) };
+        entries.push(Attr { name: Sym::new(bi.name), value: t, pos: None });
     }
     // Constants.
     let consts: Vec<(&str, Value)> = vec![
@@ -99,10 +102,14 @@ pub fn install(ev: &mut Evaluator) {
     let nix_path = io::nix_path_value(ev);
     entries.push(Attr { name: Sym::new("nixPath"), value: Thunk::value(nix_path), pos: None });
     // `derivation` is the Nix-level wrapper around `derivationStrict`.
-    let builtins_thunk = Thunk::value(Value::Null);
+    let builtins_thunk = Thunk::cell(ThunkState::Blackhole);
     entries.push(Attr { name: Sym::new("builtins"), value: builtins_thunk.clone(), pos: None });
     let attrs = Rc::new(Attrs::from_unsorted(entries));
-    *builtins_thunk.0.borrow_mut() = ThunkState::Done(Value::Attrs(attrs.clone()));
+    if let Thunk::Lazy(c) = &builtins_thunk {
+        *c.borrow_mut() = ThunkState::Done(Value::Attrs(attrs.clone()));
+        // `builtins.builtins` is a cycle: register it to be broken.
+        builtins_thunk.register();
+    }
     ev.builtins_attrs = Value::Attrs(attrs.clone());
 
     // The base frame: `__name` for every builtin, the globals, constants.
