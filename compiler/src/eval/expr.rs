@@ -115,10 +115,30 @@ pub struct Formal {
 }
 
 pub struct LambdaDef {
+    /// The body forces the argument before anything else can happen, so a
+    /// caller may evaluate the argument at once instead of making a thunk
+    /// (always true for `{ … }:` patterns, which destructure first).
+    pub strict: bool,
     pub name: Option<Sym>,
     pub param_name: Option<Sym>,
     pub param: Param,
     pub body: ExprRef,
     pub nslots: u32,
     pub span: Span,
+}
+
+/// Whether evaluating `e` always forces frame slot `slot` (at depth 0)
+/// before anything observable happens. Conservative: `false` when unsure.
+pub fn forces_first(e: &Expr, slot: u32) -> bool {
+    match e {
+        Expr::Var { depth: 0, slot: s } => *s == slot,
+        Expr::If { cond, .. } | Expr::Assert { cond, .. } => forces_first(cond, slot),
+        Expr::Not(x, _) | Expr::Neg(x, _) => forces_first(x, slot),
+        Expr::Select { target, .. } | Expr::HasAttr { target, .. } => forces_first(target, slot),
+        Expr::Apply { func, .. } => forces_first(func, slot),
+        Expr::Bin { lhs, rhs, op, .. } => {
+            forces_first(lhs, slot) || (matches!(**lhs, Expr::Const(_)) && !matches!(op, BinOp::And | BinOp::Or | BinOp::Impl) && forces_first(rhs, slot))
+        }
+        _ => false,
+    }
 }

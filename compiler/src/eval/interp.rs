@@ -74,8 +74,13 @@ pub fn set_stack_base() {
 }
 
 #[inline(always)]
-fn stack_exhausted() -> bool {
-    stack_pointer() < STACK_LIMIT.with(|l| l.get())
+fn stack_exhausted_at(limit: usize) -> bool {
+    stack_pointer() < limit
+}
+
+/// The current thread's limit, for the evaluator to cache.
+pub fn stack_limit() -> usize {
+    STACK_LIMIT.with(|l| l.get())
 }
 
 impl Evaluator {
@@ -95,7 +100,7 @@ impl Evaluator {
     /// Enters one level of native recursion; errors instead of overflowing.
     #[inline]
     pub(crate) fn enter(&mut self) -> EvalResult<()> {
-        if stack_exhausted() {
+        if stack_exhausted_at(self.stack_limit) {
             return Err(self.stack_overflow());
         }
         self.call_depth += 1;
@@ -128,7 +133,7 @@ impl Evaluator {
 
     #[inline(never)]
     fn force_cell(&mut self, t: &Thunk, c: &Rc<ThunkCell>) -> EvalResult<Value> {
-        if stack_exhausted() {
+        if stack_exhausted_at(self.stack_limit) {
             return Err(self.stack_overflow());
         }
         let st = std::mem::replace(&mut *c.borrow_mut(), ThunkState::Blackhole);
@@ -192,13 +197,30 @@ impl Evaluator {
     }
 
     pub fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
-        if stack_exhausted() {
+        if stack_exhausted_at(self.stack_limit) {
             return Err(self.stack_overflow());
         }
         match &**e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Var { depth, slot } => {
-                let t = lookup(env, *depth, *slot);
+                // Read the slot in place; clone the cell only to force it.
+                let mut e = env;
+                for _ in 0..*depth {
+                    e = e.parent.as_ref().expect("variable depth within env chain");
+                }
+                let cell = {
+                    let slots = e.slots.borrow();
+                    match &slots[*slot as usize] {
+                        Thunk::Val(v) => return Ok(v.clone()),
+                        Thunk::Lazy(c) => {
+                            if let ThunkState::Done(v) = &*c.borrow() {
+                                return Ok(v.clone());
+                            }
+                            c.clone()
+                        }
+                    }
+                };
+                let t = Thunk::Lazy(cell);
                 self.force(&t)
             }
             Expr::WithVar { name, withs, span } => {
@@ -241,7 +263,12 @@ impl Evaluator {
             Expr::Apply { func, args, span } => {
                 let mut f = self.eval(func, env)?;
                 for a in args {
-                    let t = self.thunk_of(a, env);
+                    // A function that forces its argument first gets it
+                    // evaluated now: same result, no thunk.
+                    let t = match &f {
+                        Value::Lambda(c) if c.def.strict && !matches!(**a, Expr::Var { .. } | Expr::Const(_)) => Thunk::Val(self.eval(a, env)?),
+                        _ => self.thunk_of(a, env),
+                    };
                     f = self.call_value(f, t, Some(*span))?;
                 }
                 Ok(f)
@@ -606,6 +633,29 @@ impl Evaluator {
     }
 
     fn eval_bin(&mut self, op: BinOp, lhs: &ExprRef, rhs: &ExprRef, span: Span, env: &Env) -> EvalResult<Value> {
+        if let BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Neq = op {
+            let a = self.eval(lhs, env)?;
+            let b = self.eval(rhs, env)?;
+            // Integer fast path: the common case of arithmetic and tests.
+            if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                let (x, y) = (*x, *y);
+                let r = match op {
+                    BinOp::Add => x.checked_add(y).map(Value::Int),
+                    BinOp::Sub => x.checked_sub(y).map(Value::Int),
+                    BinOp::Mul => x.checked_mul(y).map(Value::Int),
+                    BinOp::Lt => Some(Value::Bool(x < y)),
+                    BinOp::Le => Some(Value::Bool(x <= y)),
+                    BinOp::Gt => Some(Value::Bool(x > y)),
+                    BinOp::Ge => Some(Value::Bool(x >= y)),
+                    BinOp::Eq => Some(Value::Bool(x == y)),
+                    _ => Some(Value::Bool(x != y)),
+                };
+                if let Some(r) = r {
+                    return Ok(r);
+                }
+            }
+            return self.eval_bin_values(op, a, b, span);
+        }
         match op {
             BinOp::And => {
                 match self.eval(lhs, env)? {
@@ -640,23 +690,7 @@ impl Evaluator {
                     o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the IMPL (->) operator", Some(span))),
                 }
             }
-            BinOp::Eq | BinOp::Neq => {
-                let a = self.eval(lhs, env)?;
-                let b = self.eval(rhs, env)?;
-                let eq = self.values_equal(&a, &b, span)?;
-                Ok(Value::Bool(if op == BinOp::Eq { eq } else { !eq }))
-            }
-            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
-                let a = self.eval(lhs, env)?;
-                let b = self.eval(rhs, env)?;
-                let r = match op {
-                    BinOp::Lt => self.less_than(&a, &b, span)?,
-                    BinOp::Gt => self.less_than(&b, &a, span)?,
-                    BinOp::Le => !self.less_than(&b, &a, span)?,
-                    _ => !self.less_than(&a, &b, span)?,
-                };
-                Ok(Value::Bool(r))
-            }
+
             BinOp::Update => {
                 let a = self.eval(lhs, env)?;
                 let b = self.eval(rhs, env)?;
@@ -692,11 +726,31 @@ impl Evaluator {
                     (Value::List(_), o) | (o, _) => Err(self.type_err("a list", o, Some(span)).context("while evaluating one of the elements to concatenate", Some(span))),
                 }
             }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+            _ => {
                 let a = self.eval(lhs, env)?;
                 let b = self.eval(rhs, env)?;
-                self.arith(op, a, b, span)
+                self.eval_bin_values(op, a, b, span)
             }
+        }
+    }
+
+    #[inline(never)]
+    fn eval_bin_values(&mut self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
+        match op {
+            BinOp::Eq | BinOp::Neq => {
+                let eq = self.values_equal(&a, &b, span)?;
+                Ok(Value::Bool(if op == BinOp::Eq { eq } else { !eq }))
+            }
+            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+                let r = match op {
+                    BinOp::Lt => self.less_than(&a, &b, span)?,
+                    BinOp::Gt => self.less_than(&b, &a, span)?,
+                    BinOp::Le => !self.less_than(&b, &a, span)?,
+                    _ => !self.less_than(&a, &b, span)?,
+                };
+                Ok(Value::Bool(r))
+            }
+            _ => self.arith(op, a, b, span),
         }
     }
 

@@ -726,7 +726,8 @@ impl<'a> Lowerer<'a> {
         };
         let body = self.opt(l.body());
         self.scopes.pop();
-        Rc::new(Expr::Lambda(Rc::new(LambdaDef { name, param_name, param, body, nslots, span })))
+        let strict = matches!(param, Param::Pattern { .. }) || forces_first(&body, 0);
+        Rc::new(Expr::Lambda(Rc::new(LambdaDef { strict, name, param_name, param, body, nslots, span })))
     }
 }
 

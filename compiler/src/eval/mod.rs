@@ -80,6 +80,8 @@ pub struct Evaluator {
     pub(crate) stderr: Box<dyn Write>,
     pub(crate) syms: interp::CommonSyms,
     pub(crate) thunk_repr: &'static str,
+    /// Lowest stack address this evaluation may use (see `interp`).
+    pub(crate) stack_limit: usize,
     /// Derivations instantiated so far, by `.drv` path.
     pub derivations: FxHashMap<String, Rc<builtins::derivation::Derivation>>,
     pub(crate) drv_hashes: FxHashMap<String, [u8; 32]>,
@@ -105,6 +107,7 @@ impl Evaluator {
             stderr: Box::new(std::io::stderr()),
             syms: interp::CommonSyms::new(),
             thunk_repr: "<CODE>",
+            stack_limit: interp::stack_limit(),
             derivations: FxHashMap::default(),
             drv_hashes: FxHashMap::default(),
             text_files: FxHashMap::default(),

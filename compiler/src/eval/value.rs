@@ -104,11 +104,7 @@ impl Attrs {
         if self.entries.len() <= 8 {
             return self.entries.iter().find(|a| a.name == name);
         }
-        let key = name.as_str();
-        self.entries
-            .binary_search_by(|a| a.name.as_str().cmp(key))
-            .ok()
-            .map(|i| &self.entries[i])
+        self.search(name).ok().map(|i| &self.entries[i])
     }
 
     pub fn len(&self) -> usize {
@@ -119,9 +115,37 @@ impl Attrs {
         self.entries.is_empty()
     }
 
+    /// Position of `name` in the sorted entries, or where it would go.
+    fn search(&self, name: Sym) -> Result<usize, usize> {
+        let key = name.as_str();
+        self.entries.binary_search_by(|a| if a.name == name { std::cmp::Ordering::Equal } else { a.name.as_str().cmp(key) })
+    }
+
     /// `self // other`: a merge of two sorted runs, `other` winning.
     pub fn update(&self, other: &Attrs) -> Attrs {
         let (a, b) = (&self.entries, &other.entries);
+        if b.len() * 8 < a.len() {
+            // A few names into a large set: find each by binary search and
+            // copy the runs between them.
+            let mut out = Vec::with_capacity(a.len() + b.len());
+            let mut from = 0;
+            for x in b {
+                match self.search(x.name) {
+                    Ok(i) => {
+                        out.extend_from_slice(&a[from..i]);
+                        out.push(x.clone());
+                        from = i + 1;
+                    }
+                    Err(i) => {
+                        out.extend_from_slice(&a[from..i]);
+                        out.push(x.clone());
+                        from = i;
+                    }
+                }
+            }
+            out.extend_from_slice(&a[from..]);
+            return Attrs { entries: out };
+        }
         let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
