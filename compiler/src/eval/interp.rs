@@ -248,7 +248,7 @@ impl Evaluator {
             Expr::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
             Expr::List(items) => {
                 let v: Vec<Thunk> = items.iter().map(|i| self.thunk_of(i, env)).collect();
-                Ok(Value::List(Rc::new(v)))
+                Ok(Value::list(v))
             }
             Expr::Attrs(def) => self.eval_attrs(def, env),
             Expr::Let { bindings, body } => {

@@ -20,7 +20,7 @@ pub enum Value {
     String(Rc<NixString>),
     Path(Rc<str>),
     Attrs(Rc<Attrs>),
-    List(Rc<Vec<Thunk>>),
+    List(Rc<List>),
     Lambda(Rc<Closure>),
     PrimOp(Rc<PrimOp>),
     PrimOpApp(Rc<PrimOpApp>),
@@ -61,6 +61,33 @@ pub struct PrimOp {
 pub struct PrimOpApp {
     pub op: Rc<PrimOp>,
     pub args: Vec<Thunk>,
+}
+
+/// A list's elements. Its `Drop` (like those of `Attrs`, frames and
+/// thunk cells) frees deeply nested data without deep native recursion.
+pub struct List(pub Vec<Thunk>);
+
+impl std::ops::Deref for List {
+    type Target = Vec<Thunk>;
+    fn deref(&self) -> &Vec<Thunk> {
+        &self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            guarded_drop(Garbage::Thunks(std::mem::take(&mut self.0)));
+        }
+    }
+}
+
+impl Drop for Attrs {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            guarded_drop(Garbage::Attrs(std::mem::take(&mut self.entries)));
+        }
+    }
 }
 
 /// One attribute: its value and where it was defined.
@@ -216,6 +243,27 @@ enum Garbage {
     Value(Value),
     Env(Env),
     Thunk(Thunk),
+    Thunks(Vec<Thunk>),
+    Attrs(Vec<Attr>),
+    Slots(Slots),
+}
+
+/// Drops `g` at once unless drops are already nested deeply; then it is
+/// queued, and the outermost drop frees the queue iteratively.
+fn guarded_drop(g: Garbage) {
+    let depth = DROP_DEPTH.with(|d| d.get());
+    if depth >= MAX_DROP_DEPTH {
+        DROP_QUEUE.with(|q| q.borrow_mut().push(g));
+        return;
+    }
+    DROP_DEPTH.with(|d| d.set(depth + 1));
+    drop(g);
+    if depth == 0 {
+        while let Some(g) = DROP_QUEUE.with(|q| q.borrow_mut().pop()) {
+            drop(g);
+        }
+    }
+    DROP_DEPTH.with(|d| d.set(depth));
 }
 
 thread_local! {
@@ -248,20 +296,9 @@ impl Drop for ThunkCell {
             ThunkState::Select(t, _, _) => [Some(Garbage::Thunk(t)), None],
             ThunkState::Blackhole => [None, None],
         };
-        let depth = DROP_DEPTH.with(|d| d.get());
-        if depth >= MAX_DROP_DEPTH {
-            DROP_QUEUE.with(|q| q.borrow_mut().extend(garbage.into_iter().flatten()));
-            return;
+        for g in garbage.into_iter().flatten() {
+            guarded_drop(g);
         }
-        DROP_DEPTH.with(|d| d.set(depth + 1));
-        drop(garbage);
-        if depth == 0 {
-            // The outermost drop frees what deeper ones queued.
-            while let Some(g) = DROP_QUEUE.with(|q| q.borrow_mut().pop()) {
-                drop(g);
-            }
-        }
-        DROP_DEPTH.with(|d| d.set(depth));
     }
 }
 
@@ -367,6 +404,10 @@ impl Thunk {
 
 impl Drop for EnvFrame {
     fn drop(&mut self) {
+        let slots = std::mem::take(self.slots.get_mut());
+        if !slots.is_empty() {
+            guarded_drop(Garbage::Slots(slots));
+        }
         let i = self.reg.get();
         if i != UNREGISTERED {
             let _ = REGISTRY.try_with(|r| {
@@ -518,7 +559,7 @@ impl Value {
     }
 
     pub fn list(items: Vec<Thunk>) -> Value {
-        Value::List(Rc::new(items))
+        Value::List(Rc::new(List(items)))
     }
 
     pub fn attrs(a: Attrs) -> Value {

@@ -354,8 +354,10 @@ pub fn install_wrapper(ev: &mut Evaluator) {
     let e = ev.parse("«nixcfg-internal»/derivation.nix".into(), "/".into(), WRAPPER).unwrap_or_else(|_| panic!("the built-in derivation wrapper parses"));
     let v = ev.eval_root(&e).unwrap_or_else(|_| panic!("the built-in derivation wrapper evaluates"));
     if let Value::Attrs(b) = &ev.builtins_attrs {
-        if let Some(Thunk::Lazy(c)) = b.get(Sym::new("derivation")) {
+        if let Some(t @ Thunk::Lazy(c)) = b.get(Sym::new("derivation")) {
             *c.borrow_mut() = ThunkState::Done(v);
+            // The wrapper closes over the base frame that holds it.
+            t.register();
         }
     }
 }

@@ -4,7 +4,6 @@ use super::{b, Builtin};
 use crate::eval::value::ThunkState;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Thunk, Value};
 use crate::source::Span;
-use std::rc::Rc;
 
 fn length(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(Value::Int(ev.arg_list(&a[0], s)?.len() as i64))
@@ -301,7 +300,7 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
             o => return Err(ev.type_err("a list", &o, Some(s))),
         }
     }
-    Ok(Value::List(Rc::new(out)))
+    Ok(Value::list(out))
 }
 
 pub const BUILTINS: &[Builtin] = &[

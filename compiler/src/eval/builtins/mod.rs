@@ -20,6 +20,7 @@ pub mod xml;
 use super::error::EvalResult;
 use super::symbol::Sym;
 use super::value::*;
+use super::value::List;
 use super::Evaluator;
 use crate::source::Span;
 use std::rc::Rc;
@@ -127,7 +128,7 @@ pub fn install(ev: &mut Evaluator) {
             slots.push(a.value.clone());
         }
     }
-    ev.base_env = ev.heap.env(slots.into(), None);
+    ev.base_env = ev.heap.rec_env(slots.into(), None);
     ev.globals = globals;
     derivation::install_wrapper(ev);
 }
@@ -185,7 +186,7 @@ impl Evaluator {
             o => Err(self.type_err("a Boolean", &o, Some(span))),
         }
     }
-    pub fn arg_list(&mut self, t: &Thunk, span: Span) -> EvalResult<Rc<Vec<Thunk>>> {
+    pub fn arg_list(&mut self, t: &Thunk, span: Span) -> EvalResult<Rc<List>> {
         match self.force(t)? {
             Value::List(l) => Ok(l),
             o => Err(self.type_err("a list", &o, Some(span))),
