@@ -1,6 +1,6 @@
 //! `nixcfg eval`: the friendly front of the evaluator.
 
-use crate::instantiate::{parse_flags, run as run_instantiate};
+use crate::instantiate::{parse_flags, run_with};
 use clap::Args;
 use std::process::ExitCode;
 
@@ -56,5 +56,5 @@ pub fn run(a: EvalArgs) -> ExitCode {
         (None, None) => {}
     }
     debug_assert!(parse_flags(args.clone()).is_ok());
-    run_instantiate(args)
+    run_with(args, true)
 }

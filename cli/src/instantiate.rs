@@ -116,6 +116,11 @@ pub fn search_path(include: &[String]) -> Vec<(String, String)> {
 }
 
 pub fn run(args: Vec<String>) -> ExitCode {
+    run_with(args, false)
+}
+
+/// Runs with miette's graphical errors (`friendly`) or Nix's plain ones.
+pub fn run_with(args: Vec<String>, friendly: bool) -> ExitCode {
     if args.iter().any(|a| a == "--help") {
         println!("usage: nixcfg nix-instantiate [--eval [--strict] [--json|--xml]] [--parse] [-E] [-A PATH] [-I PATH] [--arg N E] [--argstr N S] FILES...");
         return ExitCode::SUCCESS;
@@ -124,7 +129,10 @@ pub fn run(args: Vec<String>) -> ExitCode {
         Ok(f) => f,
         Err(m) => return usage(&m),
     };
-    with_big_stack(move || run_flags(flags))
+    with_big_stack(move || {
+        FRIENDLY.with(|x| x.set(friendly));
+        run_flags(flags)
+    })
 }
 
 fn run_flags(f: Flags) -> ExitCode {
@@ -198,7 +206,7 @@ fn run_flags(f: Flags) -> ExitCode {
             Ok(e) => e,
             Err(ds) => {
                 for d in &ds {
-                    eprint!("{}", d.render(&ev.sources, f.show_trace));
+                    report(&ev, d, f.show_trace);
                 }
                 return ExitCode::from(1);
             }
@@ -219,8 +227,22 @@ fn run_flags(f: Flags) -> ExitCode {
 }
 
 fn report(ev: &Evaluator, d: &nixcfg_compiler::diagnostic::Diagnostic, show_trace: bool) -> ExitCode {
-    eprint!("{}", d.render(&ev.sources, show_trace));
+    if friendly_errors() {
+        eprint!("{}", d.render(&ev.sources, show_trace));
+    } else {
+        eprint!("{}", d.render_plain(&ev.sources, show_trace));
+    }
     ExitCode::from(1)
+}
+
+/// `nixcfg eval` shows miette's report; `nixcfg nix-instantiate` prints
+/// errors as Nix does, for scripts that read them.
+fn friendly_errors() -> bool {
+    FRIENDLY.with(|f| f.get())
+}
+
+thread_local! {
+    static FRIENDLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn report_msg(m: &str) -> ExitCode {

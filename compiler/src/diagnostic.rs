@@ -37,6 +37,33 @@ impl Diagnostic {
         Some(format!("{}:{}:{}", f.name, l, c))
     }
 
+    /// Renders as Nix prints errors (for `nixcfg nix-instantiate`, whose
+    /// callers may parse it): the trace, outermost first, then
+    /// `error: MESSAGE` with the message as it is, unwrapped.
+    pub fn render_plain(&self, sources: &SourceMap, show_trace: bool) -> String {
+        let mut out = String::from("error:\n");
+        let frames: Vec<_> = if show_trace { self.trace.iter().rev().collect() } else { self.trace.iter().rev().skip(self.trace.len().saturating_sub(3)).collect() };
+        for (msg, span) in frames {
+            let _ = writeln!(out, "       … {msg}");
+            if let Some(loc) = span.map(|s| self::loc(sources, s)) {
+                let _ = writeln!(out, "         at {loc}:\n");
+            }
+        }
+        if let Some(span) = self.span {
+            let _ = writeln!(out, "       at {}:", loc(sources, span));
+            let f = sources.get(span.file);
+            let (l, c) = f.line_col(span.start);
+            if let Some(line) = f.text.lines().nth(l as usize - 1) {
+                let _ = writeln!(out, "{:>12}| {line}\n{:>12}| {}^\n", l, "", " ".repeat(c as usize - 1));
+            }
+        }
+        let _ = writeln!(out, "       error: {}", self.message);
+        if let Some(h) = &self.help {
+            let _ = writeln!(out, "       help: {h}");
+        }
+        out
+    }
+
     /// Renders with miette: the message, the source line with a label, the
     /// help, and the trace.
     pub fn render(&self, sources: &SourceMap, show_trace: bool) -> String {
@@ -88,6 +115,12 @@ impl Diagnostic {
             src,
         })
     }
+}
+
+fn loc(sources: &SourceMap, span: Span) -> String {
+    let f = sources.get(span.file);
+    let (l, c) = f.line_col(span.start);
+    format!("{}:{}:{}", f.name, l, c)
 }
 
 fn colour_wanted() -> bool {

@@ -123,6 +123,7 @@ let
     filterModules modulesPath (collectStructuredModules lib.unknownModule "" initialModules args);
 
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
+  importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
 
   # ------------------------------------------------------------ properties
 
@@ -548,7 +549,7 @@ let
   fixMergeModules = modules: args: evalModules { inherit modules args; check = false; };
 in
 {
-  inherit evalModules collectModules setDefaultModuleLocation unifyModuleSyntax applyModuleArgsIfFunction mergeModules mergeModules'
+  inherit evalModules collectModules setDefaultModuleLocation importApply unifyModuleSyntax applyModuleArgsIfFunction mergeModules mergeModules'
     mergeOptionDecls evalOptionValue mergeDefinitions pushDownProperties dischargeProperties filterOverrides filterOverrides' sortProperties
     fixupOptionType mkIf mkAssert mkMerge mkOverride mkOptionDefault mkDefault mkImageMediaOverride mkForce mkVMOverride mkFixStrictness
     mkOrder mkBefore mkAfter mkAliasDefinitions mkAliasAndWrapDefinitions mkAliasAndWrapDefsWithPriority mkAliasIfDef

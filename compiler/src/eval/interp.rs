@@ -276,10 +276,13 @@ impl Evaluator {
             Expr::Select { target, path, default, span } => self.eval_select(target, path, default.as_ref(), *span, env),
             Expr::HasAttr { target, path } => {
                 let mut v = self.eval(target, env)?;
-                for k in path {
+                for (i, k) in path.iter().enumerate() {
                     let name = self.attr_key(k, env)?;
                     match &v {
                         Value::Attrs(a) => match a.get(name) {
+                            // Only the sets along the path are forced, never
+                            // the value found last.
+                            Some(_) if i + 1 == path.len() => return Ok(Value::Bool(true)),
                             Some(t) => {
                                 let t = t.clone();
                                 v = self.force(&t)?;
