@@ -265,20 +265,20 @@ let
           rather than an attribute set for the option
           `${lib.concatStringsSep "." (lib.init [ "x" ])}'!
         '' else "An option declaration for `${showOption [ ]}' has type `${typeOf subtree}' rather than an attribute set.")
-      else mapAttrs (n: f module) subtree) modules);
+      else mapAttrs (n: f module subtree n) subtree) modules);
 
   mergeModules = prefix: modules:
     mergeModules' prefix modules (concatMap (m: map (config: { file = m._file; inherit config; }) (pushDownProperties m.config)) modules);
 
   mergeModules' = prefix: modules: configs:
     let
-      declsByName = byName "options" (module: option: [ { inherit (module) _file; pos = builtins.unsafeGetAttrPos "options" module; options = option; } ]) modules;
+      declsByName = byName "options" (module: subtree: n: option: [ { inherit (module) _file; pos = builtins.unsafeGetAttrPos n subtree; options = option; } ]) modules;
       checkedDecls = declsByName;
 
       # Definitions, with properties pushed down, by name.
-      defnsByName = byName "config" (module: value: map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
+      defnsByName = byName "config" (module: subtree: n: value: map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
       # Definitions as given (for options, which push down themselves).
-      defnsByName' = byName "config" (module: value: [ { inherit (module) file; inherit value; } ]) configs;
+      defnsByName' = byName "config" (module: subtree: n: value: [ { inherit (module) file; inherit value; } ]) configs;
 
       resultsByName = mapAttrs (name: decls:
         let
@@ -455,13 +455,12 @@ let
 
       checked = builtins.seq checkUnmatched;
 
-      extendModules = { modules ? [ ], specialArgs ? { }, prefix ? [ ] }:
+      extendModules = extendArgs@{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }:
         evalModules (evalModulesArgs // {
           modules = regularModules ++ modules;
           specialArgs = evalModulesArgs.specialArgs or { } // specialArgs;
           prefix = extendArgs.prefix or evalModulesArgs.prefix or [ ];
         });
-      extendArgs = { };
 
       type = types.submoduleWith { inherit modules specialArgs class; };
 

@@ -9,18 +9,29 @@ let
 
   defaultFunctor = name: { inherit name; type = types.${name} or null; wrapped = null; payload = null; binOp = a: b: null; };
 
+  # Types with a payload merge through `binOp`; old-style types through
+  # their `wrapped` type. Newer types keep `wrapped` only to say it is gone.
   defaultTypeMerge = f: f':
     let
-      wrapped = f.wrapped.typeMerge f'.wrapped.functor;
+      hasWrapped = x: !(x ? wrappedDeprecationMessage) && x.wrapped or null != null;
       payload = f.binOp f.payload f'.payload;
+      wrapped = f.wrapped.typeMerge f'.wrapped.functor;
     in
     if f.name != f'.name then null
-    else if f.wrapped == null && f'.wrapped == null && f.payload == null && f'.payload == null then f.type
-    else if f.payload != null && f'.payload != null then (if payload != null then f.type payload else null)
-    else if f.wrapped != null && f'.wrapped != null then (if wrapped != null then f.type wrapped else null)
+    else if f.payload or null != null && hasWrapped f then
+      throw "Type ${f.name} defines both `functor.payload` and `functor.wrapped` at the same time, which is not supported. Use either `functor.payload` or `functor.wrapped` but not both.\n\nIf your code worked before remove either `functor.wrapped` or `functor.payload` from the type definition."
+    else if f.payload or null != null && f'.payload or null != null then (if payload != null then f.type payload else null)
+    else if f.payload or null == null && f'.payload or null == null && !hasWrapped f && !hasWrapped f' then f.type
+    else if hasWrapped f && hasWrapped f' then (if wrapped != null then f.type wrapped else null)
     else null;
 
-  elemTypeFunctor = name: wrapped: defaultFunctor name // { inherit wrapped; };
+  # A functor of a type with nested types: `wrapped` is deprecated in
+  # favour of `nestedTypes`, and reading it is an error, as in nixpkgs.
+  elemTypeFunctor = name: payload: defaultFunctor name // {
+    inherit payload;
+    wrappedDeprecationMessage = "The deprecated `type.functor.wrapped` attribute of the option `${name}` is accessed, use `type.nestedTypes.elemType` instead.";
+    wrapped = throw "The deprecated `type.functor.wrapped` attribute of the option `${name}` is accessed, use `type.nestedTypes.elemType` instead.";
+  };
 
   optionDescriptionPhrase = unparenthesize: t:
     if unparenthesize (t.descriptionClass or null) then t.description else "(${t.description})";
@@ -100,9 +111,7 @@ let
     getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<${placeholder}>" ]);
     getSubModules = elemType.getSubModules;
     substSubModules = m: attrsWith { elemType = elemType.substSubModules m; inherit lazy placeholder; };
-    functor = defaultFunctor "attrsWith" // {
-      wrapped = elemType;
-      payload = { inherit elemType lazy placeholder; };
+    functor = elemTypeFunctor "attrsWith" { inherit elemType lazy placeholder; } // {
       type = payload: attrsWith payload;
       binOp = lhs: rhs:
         let elemType = lhs.elemType.typeMerge rhs.elemType.functor; in
@@ -320,7 +329,7 @@ let
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
       getSubModules = elemType.getSubModules;
       substSubModules = m: listOf (elemType.substSubModules m);
-      functor = elemTypeFunctor name elemType // { payload = { inherit elemType; }; type = payload: listOf payload.elemType; binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; }; };
+      functor = elemTypeFunctor name { inherit elemType; } // { type = payload: listOf payload.elemType; binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; }; };
       nestedTypes.elemType = elemType;
     };
 
@@ -348,7 +357,10 @@ let
       getSubOptions = type.getSubOptions;
       getSubModules = type.getSubModules;
       substSubModules = m: uniq (type.substSubModules m);
-      functor = elemTypeFunctor name type // { type = payload: types.unique { inherit message; } payload; };
+      functor = elemTypeFunctor name { elemType = type; } // {
+        type = payload: types.unique { inherit message; } payload.elemType;
+        binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; };
+      };
       nestedTypes.elemType = type;
     };
 
@@ -366,7 +378,7 @@ let
       getSubOptions = elemType.getSubOptions;
       getSubModules = elemType.getSubModules;
       substSubModules = m: nullOr (elemType.substSubModules m);
-      functor = elemTypeFunctor name elemType // { payload = { inherit elemType; }; type = payload: nullOr payload.elemType; binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; }; };
+      functor = elemTypeFunctor name { inherit elemType; } // { type = payload: nullOr payload.elemType; binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; }; };
       nestedTypes.elemType = elemType;
     };
 
@@ -380,7 +392,7 @@ let
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<function body>" ]);
       getSubModules = elemType.getSubModules;
       substSubModules = m: functionTo (elemType.substSubModules m);
-      functor = elemTypeFunctor "functionTo" elemType // { payload = { inherit elemType; }; type = payload: functionTo payload.elemType; binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; }; };
+      functor = elemTypeFunctor "functionTo" { inherit elemType; } // { type = payload: functionTo payload.elemType; binOp = a: b: let t = a.elemType.typeMerge b.elemType.functor; in if t == null then null else { elemType = t; }; };
       nestedTypes.elemType = elemType;
     };
 
@@ -450,9 +462,11 @@ let
         else if all (x: t2.check x) defList then t2.merge loc defs
         else mergeOneOption loc defs;
       typeMerge = f':
-        let mt1 = t1.typeMerge (elemAt f'.wrapped 0).functor; mt2 = t2.typeMerge (elemAt f'.wrapped 1).functor; in
-        if (name == f'.name) && (mt1 != null) && (mt2 != null) then functor.type mt1 mt2 else null;
-      functor = elemTypeFunctor name [ t1 t2 ] // { type = either; };
+        if name != f'.name || !(f'.payload ? left) then null
+        else
+          let mt1 = t1.typeMerge f'.payload.left.functor; mt2 = t2.typeMerge f'.payload.right.functor; in
+          if mt1 != null && mt2 != null then either mt1 mt2 else null;
+      functor = elemTypeFunctor name { left = t1; right = t2; } // { type = payload: either payload.left payload.right; };
       nestedTypes.left = t1;
       nestedTypes.right = t2;
     };

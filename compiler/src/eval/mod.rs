@@ -169,7 +169,7 @@ impl Evaluator {
     /// `import path`: parse once, evaluate once, cache.
     pub fn import_path(&mut self, path: &Path, span: Option<Span>) -> EvalResult<Value> {
         let mut path = path.to_path_buf();
-        if path.is_dir() {
+        if path.is_dir() && !self.text_files.contains_key(&path.display().to_string()) {
             path.push("default.nix");
         }
         if let Some(v) = self.import_cache.get(&path) {
@@ -182,9 +182,12 @@ impl Evaluator {
     }
 
     pub(crate) fn load_file(&mut self, path: &Path, span: Option<Span>, scoped: Option<&[Sym]>) -> EvalResult<ExprRef> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            EvalError::new(ErrorKind::Other, "nix::io", format!("cannot read '{}': {}", path.display(), io_msg(&e)), span)
-        })?;
+        // Files made by `builtins.toFile` exist only in this evaluation.
+        let in_memory = self.text_files.get(&path.display().to_string()).map(|(c, _)| c.clone().into_bytes());
+        let bytes = match in_memory {
+            Some(b) => b,
+            None => std::fs::read(path).map_err(|e| EvalError::new(ErrorKind::Other, "nix::io", format!("cannot read '{}': {}", path.display(), io_msg(&e)), span))?,
+        };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
         let placeholder = self.add_source(path.display().to_string(), dir.clone(), "".into());
         let text = crate::syntax::decode(&bytes, placeholder).map_err(|d| EvalError { kind: ErrorKind::Other, diag: Box::new(d) })?;

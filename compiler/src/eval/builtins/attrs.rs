@@ -76,7 +76,8 @@ fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         .iter()
         .map(|e| {
             let t = ev.heap.thunk(ThunkState::Apply2(f.clone(), Thunk::value(Value::str(e.name.as_str())), e.value.clone()));
-            Attr { name: e.name, value: t, pos: e.pos }
+            // Like Nix, the mapped set has no positions.
+            Attr { name: e.name, value: t, pos: None }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))

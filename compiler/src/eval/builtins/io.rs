@@ -95,7 +95,10 @@ fn scoped_import(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
 
 fn read_file(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let p = ev.arg_path(&a[0], s)?;
-    let bytes = std::fs::read(&p).map_err(|e| ev.err(format!("opening file '{p}': {}", io_msg(&e)), Some(s)))?;
+    let bytes = match ev.text_files.get(&p) {
+        Some((c, _)) => c.clone().into_bytes(),
+        None => std::fs::read(&p).map_err(|e| ev.err(format!("opening file '{p}': {}", io_msg(&e)), Some(s)))?,
+    };
     let text = String::from_utf8(bytes).map_err(|_| ev.err(format!("file '{p}' is not valid UTF-8, which nixcfg's strings require"), Some(s)))?;
     if text.contains('\0') {
         return Err(ev.err(format!("the contents of the file '{p}' cannot be represented as a Nix string"), Some(s)));
