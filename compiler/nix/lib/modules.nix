@@ -62,8 +62,8 @@ let
     else if isAttrs m then
       if m._type or "module" == "module" then unifyModuleSyntax fallbackFile fallbackKey m
       else if m._type == "if" || m._type == "override" then loadModule args fallbackFile fallbackKey { config = m; }
-      else throw ("Could not load a value as a module, because it is of type ${lib.strings.escapeNixString m._type}"
-        + lib.optionalString (fallbackFile != lib.unknownModule) ", in file ${toString fallbackFile}."
+      else throw ("Expected a module, but found a value of type ${lib.strings.escapeNixString m._type}"
+        + lib.optionalString (fallbackFile != lib.unknownModule) ", while trying to load a module into ${toString fallbackFile}."
         + lib.optionalString (m._type == "configuration") " If you do intend to import this configuration, please only import the modules that make up the configuration. You may have to create a `let` binding, file or attribute to give yourself access to the relevant modules.\nWhile loading a configuration into the module system is a very sensible idea, it can not be done cleanly in practice.")
     else if isList m then
       let defs = [ { file = fallbackFile; value = m; } ]; in
@@ -72,7 +72,7 @@ let
 
   checkModule = class: m:
     if class != null && m._class != null && m._class != class then
-      throw "The module `${m._file or m.key}' (class ${lib.strings.escapeNixString m._class}) cannot be imported into a module evaluation that expects class ${lib.strings.escapeNixString class}."
+      throw "The module `${m._file or m.key}` (class ${lib.strings.escapeNixString m._class}) cannot be imported into a module evaluation that expects class ${lib.strings.escapeNixString class}."
     else m;
 
   # Every module reachable through `imports`, minus the disabled ones, in
@@ -101,7 +101,8 @@ let
         collectResults (lib.imap1 (n: x:
           let
             module = checkModule class (loadModule args parentFile "${parentKey}:anon-${toString n}" x);
-            collectedImports = collectStructuredModules module._file module.key module.imports args;
+            imports = addErrorContext "while evaluating the `imports` of module `${module.key}' (if you get an infinite recursion here, you probably reference `config` in `imports`; import unconditionally and use `mkIf` or `mkEnableOption` to control the effect instead)" module.imports;
+            collectedImports = collectStructuredModules module._file module.key imports args;
           in
           {
             key = module.key;
@@ -256,14 +257,18 @@ let
       __toString = _: showOption loc;
     };
 
-  byName = attr: f: modules:
+  byName = prefix: attr: f: modules:
     zipAttrsWith (n: concatLists) (map (module:
       let subtree = module.${attr}; in
       if !(isAttrs subtree) then
         throw (if attr == "config" then ''
-          You're trying to declare a value of type `${typeOf subtree}'
+          In module `${module.file}', you're trying to define a value of type `${typeOf subtree}'
           rather than an attribute set for the option
-          `${lib.concatStringsSep "." (lib.init [ "x" ])}'!
+          `${showOption prefix}'!
+
+          This usually happens if `${showOption prefix}' has option
+          definitions inside that are not matched. Please check how to properly define
+          this option by e.g. referring to `man 5 configuration.nix'!
         '' else "An option declaration for `${showOption [ ]}' has type `${typeOf subtree}' rather than an attribute set.")
       else mapAttrs (n: f module subtree n) subtree) modules);
 
@@ -272,13 +277,13 @@ let
 
   mergeModules' = prefix: modules: configs:
     let
-      declsByName = byName "options" (module: subtree: n: option: [ { inherit (module) _file; pos = builtins.unsafeGetAttrPos n subtree; options = option; } ]) modules;
+      declsByName = byName prefix "options" (module: subtree: n: option: [ { inherit (module) _file; pos = builtins.unsafeGetAttrPos n subtree; options = option; } ]) modules;
       checkedDecls = declsByName;
 
       # Definitions, with properties pushed down, by name.
-      defnsByName = byName "config" (module: subtree: n: value: map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
+      defnsByName = byName prefix "config" (module: subtree: n: value: map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
       # Definitions as given (for options, which push down themselves).
-      defnsByName' = byName "config" (module: subtree: n: value: [ { inherit (module) file; inherit value; } ]) configs;
+      defnsByName' = byName prefix "config" (module: subtree: n: value: [ { inherit (module) file; inherit value; } ]) configs;
 
       resultsByName = mapAttrs (name: decls:
         let
@@ -345,7 +350,7 @@ let
 
   showRawDeclarations = base: decls:
     lib.concatStringsSep "\n" (lib.sort (a: b: a < b) (concatMap (decl:
-      map (subpath: " - option(s) with prefix `${showOption (base ++ subpath)}' in module `${decl._file}'")
+      map (subpath: " - option(s) with prefix `${showOption (base ++ [ subpath ])}' in module `${decl._file}'")
         (lib.attrNames decl.options)) decls));
 
   # ---------------------------------------------------------- evalModules
@@ -546,6 +551,18 @@ let
   mkAliasIfDef = option: mkIf (isOption option && option.isDefined);
 
   fixMergeModules = modules: args: evalModules { inherit modules args; check = false; };
+
+  # The definitions of a lazyAttrsOf option, merged per attribute, with
+  # the priority that won for each.
+  mergeAttrDefinitionsWithPrio = opt:
+    let
+      defsByAttr = zipAttrsWith (k: v: v) (concatLists (map ({ value, file }:
+        lib.mapAttrsToList (k: value: { ${k} = { inherit file value; }; }) value) opt.definitionsWithLocations));
+    in
+    assert opt.type.name == "lazyAttrsOf";
+    mapAttrs (k: v:
+      let merging = mergeDefinitions (opt.loc ++ [ k ]) opt.type.nestedTypes.elemType v; in
+      { value = merging.mergedValue; inherit (merging.defsFinal') highestPrio; }) defsByAttr;
 in
 {
   inherit evalModules collectModules setDefaultModuleLocation importApply unifyModuleSyntax applyModuleArgsIfFunction mergeModules mergeModules'
@@ -553,7 +570,7 @@ in
     fixupOptionType mkIf mkAssert mkMerge mkOverride mkOptionDefault mkDefault mkImageMediaOverride mkForce mkVMOverride mkFixStrictness
     mkOrder mkBefore mkAfter mkAliasDefinitions mkAliasAndWrapDefinitions mkAliasAndWrapDefsWithPriority mkAliasIfDef
     mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD
-    mkRemovedOptionModule mkDerivedConfig doRename fixMergeModules defaultOverridePriority defaultOrderPriority mkDefinition;
+    mkRemovedOptionModule mkDerivedConfig doRename fixMergeModules mergeAttrDefinitionsWithPrio defaultOverridePriority defaultOrderPriority mkDefinition;
   defaultPriority = defaultOverridePriority;
   isType = isType;
   setType = typeName: value: value // { _type = typeName; };

@@ -175,6 +175,7 @@ let
     };
 
   pathWith = { inStore ? null, absolute ? null }:
+    assert lib.assertMsg (inStore == true -> absolute != false) "In pathWith, inStore means the path must be absolute";
     mkOptionType {
       name = if inStore == true then "pathInStore" else if inStore == false && absolute == true then "externalPath" else "path";
       description = (if absolute == null then "" else if absolute then "absolute " else "relative ")
@@ -214,7 +215,7 @@ let
             else throw "The option `${showOption loc}' has conflicting option types in ${showFiles (getFiles defs)}") (getType (head defs).value) defs;
           mergeFunction = {
             set = (attrsOf anything).merge;
-            list = (listOf anything).merge;
+            list = if length defs > 1 then mergeEqualOption else (listOf anything).merge;
             lambda = loc: defs: arg: anything.merge (loc ++ [ "<function body>" ]) (map (def: { file = def.file; value = def.value arg; }) defs);
           }.${commonType} or (loc: defs: mergeEqualOption loc defs);
         in
@@ -425,10 +426,10 @@ let
       merge = loc: defs:
         if length defs == 1 then (head defs).value
         else
-          let
-            merged = foldl' (a: b: if a == null then null else a.typeMerge b.functor) (head defs).value (map (d: d.value) (tail defs));
-          in
-          if merged == null then throw "The option `${showOption loc}' has conflicting definitions, in ${showFiles (getFiles defs)}." else merged;
+          # Merge as declarations are merged, which also gives submodules
+          # the files they come from.
+          let optionModules = map ({ value, file }: { _file = file; pos = null; options = lib.mkOption { type = value; }; }) defs; in
+          (lib.fixupOptionType loc (lib.mergeOptionDecls loc optionModules)).type;
     };
 
     enum = values:
@@ -460,7 +461,10 @@ let
         let defList = map (d: d.value) defs; in
         if all (x: t1.check x) defList then t1.merge loc defs
         else if all (x: t2.check x) defList then t2.merge loc defs
-        else mergeOneOption loc defs;
+        else if all (x: t1.check x || t2.check x) defList then mergeOneOption loc defs
+        else
+          lib.warn "The option `${showOption loc}' has a value that matches neither `${t1.description}' nor `${t2.description}'. One or more definitions did not pass the type-check of the 'either' type. This is deprecated and will become an error; make the type match the values (for a freeform type, use for example `attrsOf (either ...)`). Definition values:${lib.showDefs defs}"
+            (mergeOneOption loc defs);
       typeMerge = f':
         if name != f'.name || !(f'.payload ? left) then null
         else

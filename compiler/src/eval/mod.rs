@@ -58,7 +58,8 @@ impl Default for EvalOptions {
             store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".into()),
             max_call_depth: 10_000,
             impure: true,
-            abort_on_warn: false,
+            // Nix reads its `abort-on-warn` setting from this variable too.
+            abort_on_warn: std::env::var("NIX_ABORT_ON_WARN").is_ok_and(|v| v == "1" || v == "true"),
             features: Vec::new(),
             lints: lower::Lints::default(),
         }
