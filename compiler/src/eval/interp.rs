@@ -148,10 +148,7 @@ impl Evaluator {
                 }
             }),
             ThunkState::Apply(f, a) => self.call_value(f.clone(), a.clone(), None),
-            ThunkState::Apply2(f, a, b) => {
-                let g = self.call_value(f.clone(), a.clone(), None)?;
-                self.call_value(g, b.clone(), None)
-            }
+            ThunkState::Apply2(f, a, b) => self.call_value2(f.clone(), a.clone(), b.clone(), None),
             ThunkState::Select(from, name, span) => {
                 let v = self.force(from)?;
                 self.select_one(&v, *name, *span)
@@ -262,6 +259,15 @@ impl Evaluator {
             }
             Expr::Apply { func, args, span } => {
                 let mut f = self.eval(func, env)?;
+                if args.len() == 2 {
+                    if let Value::Lambda(c) = &f {
+                        if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
+                            let a = if c.def.strict && !matches!(*args[0], Expr::Var { .. } | Expr::Const(_)) { Thunk::Val(self.eval(&args[0], env)?) } else { self.thunk_of(&args[0], env) };
+                            let b = if inner.strict && !matches!(*args[1], Expr::Var { .. } | Expr::Const(_)) { Thunk::Val(self.eval(&args[1], env)?) } else { self.thunk_of(&args[1], env) };
+                            return self.call_value2(f, a, b, Some(*span));
+                        }
+                    }
+                }
                 for a in args {
                     // A function that forces its argument first gets it
                     // evaluated now: same result, no thunk.
@@ -512,7 +518,7 @@ impl Evaluator {
         match f {
             Value::Lambda(c) => {
                 self.enter().map_err(|e| EvalError { diag: Box::new(crate::diagnostic::Diagnostic { span: e.diag.span.or(span), ..*e.diag }), ..e })?;
-                let r = self.call_lambda(&c, arg, span);
+                let r = self.call_lambda(&c.def, &c.env, arg, span);
                 self.leave();
                 r
             }
@@ -554,17 +560,33 @@ impl Evaluator {
             .map_err(|e| e.context(format!("while calling the '{}' builtin", op.name), span))
     }
 
-    fn call_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
-        let def = &c.def;
+    /// Calls `f a b`. A curried lambda (`a: b: …`) gets both arguments at
+    /// once, without building the closure for `b: …` in between.
+    pub fn call_value2(&mut self, f: Value, a: Thunk, b: Thunk, span: Option<Span>) -> EvalResult<Value> {
+        if let Value::Lambda(c) = &f {
+            if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
+                let frame = self.heap.env(smallvec::smallvec![a], Some(c.env.clone()));
+                self.enter()?;
+                let r = self.call_lambda(inner, &frame, b, span);
+                self.leave();
+                return r;
+            }
+        }
+        let g = self.call_value(f, a, span)?;
+        self.call_value(g, b, span)
+    }
+
+    fn call_lambda(&mut self, def: &Rc<LambdaDef>, env: &Env, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
+        let c_env = env;
         let frame = match &def.param {
-            Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c.env.clone())),
+            Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c_env.clone())),
             Param::Pattern { formals, ellipsis, at } => {
                 let v = self.force(&arg)?;
                 let Value::Attrs(given) = &v else {
                     return Err(self.type_err("a set", &v, span).context(self.calling(def), Some(def.span)));
                 };
                 let has_defaults = formals.iter().any(|f| f.default.is_some());
-                let frame = if has_defaults { self.heap.rec_env(Slots::new(), Some(c.env.clone())) } else { self.heap.env(Slots::new(), Some(c.env.clone())) };
+                let frame = if has_defaults { self.heap.rec_env(Slots::new(), Some(c_env.clone())) } else { self.heap.env(Slots::new(), Some(c_env.clone())) };
                 let mut slots = Slots::with_capacity(def.nslots as usize);
                 let mut used = 0;
                 for f in formals {
@@ -623,6 +645,9 @@ impl Evaluator {
 
     /// Applies a function to already-made arguments (for builtins).
     pub fn apply(&mut self, f: &Value, args: &[Thunk], span: Span) -> EvalResult<Value> {
+        if let [a, b] = args {
+            return self.call_value2(f.clone(), a.clone(), b.clone(), Some(span));
+        }
         let mut v = f.clone();
         for a in args {
             v = self.call_value(v, a.clone(), Some(span))?;

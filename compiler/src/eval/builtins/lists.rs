@@ -88,8 +88,7 @@ fn foldl_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     // The initial accumulator is passed lazily; every result is forced.
     let mut acc = a[1].clone();
     for t in l.iter() {
-        let g = ev.call_value(f.clone(), acc, Some(s))?;
-        acc = Thunk::value(ev.call_value(g, t.clone(), Some(s))?);
+        acc = Thunk::value(ev.call_value2(f.clone(), acc, t.clone(), Some(s))?);
     }
     ev.force(&acc)
 }
