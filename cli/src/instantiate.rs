@@ -1,7 +1,7 @@
 //! `nixcfg nix-instantiate`: nix-instantiate's command line and output.
 
-use nixcfg_compiler::eval::run::{with_big_stack, AutoArg};
 use nixcfg_compiler::eval::lower::{LintLevel, Lints};
+use nixcfg_compiler::eval::run::{with_big_stack, AutoArg};
 use nixcfg_compiler::eval::{EvalOptions, Evaluator, Value};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -34,9 +34,15 @@ fn usage(msg: &str) -> ExitCode {
 }
 
 pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
-    let mut f = Flags { location: true, ..Default::default() };
+    let mut f = Flags {
+        location: true,
+        ..Default::default()
+    };
     let mut it = args.into_iter();
-    let need = |it: &mut std::vec::IntoIter<String>, flag: &str| it.next().ok_or_else(|| format!("flag '{flag}' requires an argument"));
+    let need = |it: &mut std::vec::IntoIter<String>, flag: &str| {
+        it.next()
+            .ok_or_else(|| format!("flag '{flag}' requires an argument"))
+    };
     while let Some(a) = it.next() {
         match a.as_str() {
             "--eval" | "--eval-only" => f.eval = true,
@@ -47,7 +53,8 @@ pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
             "--parse" | "--parse-only" => f.parse = true,
             "--show-trace" => f.show_trace = true,
             "--impure" => f.impure = true,
-            "--read-write-mode" | "--readonly-mode" | "--add-root" | "--indirect" | "--quiet" | "--verbose" | "-v" | "--no-build-output" => {
+            "--read-write-mode" | "--readonly-mode" | "--add-root" | "--indirect" | "--quiet"
+            | "--verbose" | "-v" | "--no-build-output" => {
                 if a == "--add-root" {
                     need(&mut it, &a)?;
                 }
@@ -65,7 +72,13 @@ pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
                 let v = need(&mut it, &a)?;
                 f.auto_args.push((n, AutoArg::Str(v)));
             }
-            "--max-call-depth" => f.max_call_depth = Some(need(&mut it, &a)?.parse().map_err(|_| "--max-call-depth takes a number".to_string())?),
+            "--max-call-depth" => {
+                f.max_call_depth = Some(
+                    need(&mut it, &a)?
+                        .parse()
+                        .map_err(|_| "--max-call-depth takes a number".to_string())?,
+                )
+            }
             "--option" => {
                 let n = need(&mut it, &a)?;
                 let v = need(&mut it, &a)?;
@@ -77,15 +90,21 @@ pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
                 }
             }
             "--extra-experimental-features" | "--experimental-features" => {
-                f.features.extend(need(&mut it, &a)?.split_whitespace().map(str::to_string));
+                f.features
+                    .extend(need(&mut it, &a)?.split_whitespace().map(str::to_string));
             }
-            "--lint-short-path-literals" | "--lint-absolute-path-literals" | "--lint-url-literals" => {
-                let level = match need(&mut it, &a)?.as_str() {
-                    "ignore" | "off" => LintLevel::Off,
-                    "warn" => LintLevel::Warn,
-                    "fatal" => LintLevel::Fatal,
-                    other => return Err(format!("invalid value '{other}' for {a}: expected 'ignore', 'warn' or 'fatal'")),
-                };
+            "--lint-short-path-literals"
+            | "--lint-absolute-path-literals"
+            | "--lint-url-literals" => {
+                let level =
+                    match need(&mut it, &a)?.as_str() {
+                        "ignore" | "off" => LintLevel::Off,
+                        "warn" => LintLevel::Warn,
+                        "fatal" => LintLevel::Fatal,
+                        other => return Err(format!(
+                            "invalid value '{other}' for {a}: expected 'ignore', 'warn' or 'fatal'"
+                        )),
+                    };
                 match a.as_str() {
                     "--lint-short-path-literals" => f.lints.short_path = level,
                     "--lint-absolute-path-literals" => f.lints.absolute_path = level,
@@ -106,7 +125,11 @@ pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
 pub fn search_path(include: &[String]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let env = std::env::var("NIX_PATH").unwrap_or_default();
-    for e in include.iter().map(String::as_str).chain(env.split(':').filter(|s| !s.is_empty())) {
+    for e in include
+        .iter()
+        .map(String::as_str)
+        .chain(env.split(':').filter(|s| !s.is_empty()))
+    {
         match e.split_once('=') {
             Some((p, path)) => out.push((p.to_string(), path.to_string())),
             None => out.push((String::new(), e.to_string())),
@@ -136,7 +159,12 @@ pub fn run_with(args: Vec<String>, friendly: bool) -> ExitCode {
 }
 
 fn run_flags(f: Flags) -> ExitCode {
-    let mut opts = EvalOptions { nix_path: search_path(&f.include), features: f.features.clone(), lints: f.lints, ..Default::default() };
+    let mut opts = EvalOptions {
+        nix_path: search_path(&f.include),
+        features: f.features.clone(),
+        lints: f.lints,
+        ..Default::default()
+    };
     if let Some(d) = f.max_call_depth {
         opts.max_call_depth = d;
     }
@@ -148,7 +176,11 @@ fn run_flags(f: Flags) -> ExitCode {
             inputs.push(("«string»".into(), cwd.clone(), e.clone()));
         }
     } else {
-        let files = if f.files.is_empty() { vec!["./default.nix".to_string()] } else { f.files.clone() };
+        let files = if f.files.is_empty() {
+            vec!["./default.nix".to_string()]
+        } else {
+            f.files.clone()
+        };
         for file in files {
             if file == "-" {
                 let mut s = Vec::new();
@@ -159,7 +191,10 @@ fn run_flags(f: Flags) -> ExitCode {
                 let text = match String::from_utf8(s) {
                     Ok(t) => t,
                     Err(e) => {
-                        eprintln!("error: standard input is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to());
+                        eprintln!(
+                            "error: standard input is not valid UTF-8 (invalid byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        );
                         return ExitCode::from(1);
                     }
                 };
@@ -169,8 +204,14 @@ fn run_flags(f: Flags) -> ExitCode {
                 if p.is_dir() {
                     p.push("default.nix");
                 }
-                let p = PathBuf::from(nixcfg_compiler::eval::lower::canonicalize(&p.to_string_lossy()));
-                inputs.push((p.display().to_string(), p.parent().map(|d| d.to_path_buf()).unwrap_or(cwd.clone()), String::new()));
+                let p = PathBuf::from(nixcfg_compiler::eval::lower::canonicalize(
+                    &p.to_string_lossy(),
+                ));
+                inputs.push((
+                    p.display().to_string(),
+                    p.parent().map(|d| d.to_path_buf()).unwrap_or(cwd.clone()),
+                    String::new(),
+                ));
             }
         }
     }
@@ -226,7 +267,11 @@ fn run_flags(f: Flags) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn report(ev: &Evaluator, d: &nixcfg_compiler::diagnostic::Diagnostic, show_trace: bool) -> ExitCode {
+fn report(
+    ev: &Evaluator,
+    d: &nixcfg_compiler::diagnostic::Diagnostic,
+    show_trace: bool,
+) -> ExitCode {
     if friendly_errors() {
         eprint!("{}", d.render(&ev.sources, show_trace));
     } else {
@@ -251,13 +296,21 @@ fn report_msg(m: &str) -> ExitCode {
 }
 
 fn finish(ev: &mut Evaluator, v: Value, f: &Flags, out: &mut impl Write) -> Result<(), ExitCode> {
-    let paths = if f.attr_paths.is_empty() { vec![String::new()] } else { f.attr_paths.clone() };
+    let paths = if f.attr_paths.is_empty() {
+        vec![String::new()]
+    } else {
+        f.attr_paths.clone()
+    };
     for p in paths {
         let r = (|| -> nixcfg_compiler::eval::EvalResult<()> {
             let v = ev.auto_call(v.clone(), &f.auto_args)?;
             let v = ev.select_attr_path(v, &p, &f.auto_args)?;
             let v = ev.auto_call(v, &f.auto_args)?;
-            let span = nixcfg_compiler::source::Span { file: nixcfg_compiler::source::FileId(0), start: 0, end: 0 };
+            let span = nixcfg_compiler::source::Span {
+                file: nixcfg_compiler::source::FileId(0),
+                start: 0,
+                end: 0,
+            };
             if f.eval {
                 if f.strict {
                     ev.force_deep(&v)?;

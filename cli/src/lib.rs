@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "nixcfg", version, about = "A configuration compiler for NixOS-style systems")]
+#[command(
+    name = "nixcfg",
+    version,
+    about = "A configuration compiler for NixOS-style systems"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -37,7 +37,11 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
             if layout.align() <= PLAIN_ALIGN {
                 libmimalloc_sys::mi_realloc(ptr as *mut std::ffi::c_void, new_size) as *mut u8
             } else {
-                libmimalloc_sys::mi_realloc_aligned(ptr as *mut std::ffi::c_void, new_size, layout.align()) as *mut u8
+                libmimalloc_sys::mi_realloc_aligned(
+                    ptr as *mut std::ffi::c_void,
+                    new_size,
+                    layout.align(),
+                ) as *mut u8
             }
         }
     }

@@ -17,7 +17,9 @@ fn main() {
             let mut first = 0;
             for i in 0..n {
                 let mut ev = Evaluator::new(EvalOptions::default());
-                let v = ev.eval_string(&expr, "/".into()).unwrap_or_else(|d| panic!("{}", d[0].message));
+                let v = ev
+                    .eval_string(&expr, "/".into())
+                    .unwrap_or_else(|d| panic!("{}", d[0].message));
                 ev.force_deep(&v).unwrap();
                 drop(v);
                 drop(ev);
@@ -25,7 +27,12 @@ fn main() {
                     first = rss();
                 }
             }
-            println!("{} KiB after {} runs, {} KiB after {n}", first, n / 10, rss());
+            println!(
+                "{} KiB after {} runs, {} KiB after {n}",
+                first,
+                n / 10,
+                rss()
+            );
         })
         .unwrap()
         .join()

@@ -18,7 +18,14 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
-        Diagnostic { code, message: message.into(), span, label: None, help: None, trace: Vec::new() }
+        Diagnostic {
+            code,
+            message: message.into(),
+            span,
+            label: None,
+            help: None,
+            trace: Vec::new(),
+        }
     }
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
@@ -42,7 +49,15 @@ impl Diagnostic {
     /// `error: MESSAGE` with the message as it is, unwrapped.
     pub fn render_plain(&self, sources: &SourceMap, show_trace: bool) -> String {
         let mut out = String::from("error:\n");
-        let frames: Vec<_> = if show_trace { self.trace.iter().rev().collect() } else { self.trace.iter().rev().skip(self.trace.len().saturating_sub(3)).collect() };
+        let frames: Vec<_> = if show_trace {
+            self.trace.iter().rev().collect()
+        } else {
+            self.trace
+                .iter()
+                .rev()
+                .skip(self.trace.len().saturating_sub(3))
+                .collect()
+        };
         for (msg, span) in frames {
             let _ = writeln!(out, "       … {msg}");
             if let Some(loc) = span.map(|s| self::loc(sources, s)) {
@@ -54,7 +69,13 @@ impl Diagnostic {
             let f = sources.get(span.file);
             let (l, c) = f.line_col(span.start);
             if let Some(line) = f.text.lines().nth(l as usize - 1) {
-                let _ = writeln!(out, "{:>12}| {line}\n{:>12}| {}^\n", l, "", " ".repeat(c as usize - 1));
+                let _ = writeln!(
+                    out,
+                    "{:>12}| {line}\n{:>12}| {}^\n",
+                    l,
+                    "",
+                    " ".repeat(c as usize - 1)
+                );
             }
         }
         let _ = writeln!(out, "       error: {}", self.message);
@@ -76,7 +97,11 @@ impl Diagnostic {
         })
         .with_width(100);
         let _ = handler.render_report(&mut out, report.as_ref());
-        let frames: Vec<_> = if show_trace { self.trace.iter().collect() } else { self.trace.iter().take(3).collect() };
+        let frames: Vec<_> = if show_trace {
+            self.trace.iter().collect()
+        } else {
+            self.trace.iter().take(3).collect()
+        };
         for (msg, span) in frames {
             match span.and_then(|s| {
                 let f = sources.get(s.file);
@@ -92,7 +117,11 @@ impl Diagnostic {
             }
         }
         if !show_trace && self.trace.len() > 3 {
-            let _ = writeln!(out, "  (use '--show-trace' to show the {} more frames)", self.trace.len() - 3);
+            let _ = writeln!(
+                out,
+                "  (use '--show-trace' to show the {} more frames)",
+                self.trace.len() - 3
+            );
         }
         out
     }
@@ -103,9 +132,16 @@ impl Diagnostic {
         if let Some(span) = self.span {
             let f = sources.get(span.file);
             let (l, c) = f.line_col(span.start);
-            src = Some(miette::NamedSource::new(format!("{}:{}:{}", f.name, l, c), f.text.to_string()));
+            src = Some(miette::NamedSource::new(
+                format!("{}:{}:{}", f.name, l, c),
+                f.text.to_string(),
+            ));
             let len = (span.end.saturating_sub(span.start)) as usize;
-            labels.push(miette::LabeledSpan::new(self.label.clone().or_else(|| Some("here".into())), span.start as usize, len));
+            labels.push(miette::LabeledSpan::new(
+                self.label.clone().or_else(|| Some("here".into())),
+                span.start as usize,
+                len,
+            ));
         }
         Box::new(Rendered {
             code: self.code,
@@ -148,7 +184,9 @@ impl miette::Diagnostic for Rendered {
         Some(Box::new(self.code))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.src.as_ref().map(|s| s as &dyn miette::SourceCode)

@@ -12,15 +12,22 @@ pub struct Parsed {
 }
 
 /// Decodes file bytes; non-UTF-8 input is an error at the first bad byte.
-pub fn decode(bytes: &[u8], file: FileId) -> Result<&str, Diagnostic> {
+pub fn decode(bytes: &[u8], file: FileId) -> Result<&str, Box<Diagnostic>> {
     std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to() as u32;
-        Diagnostic::new(
+        Box::new(Diagnostic::new(
             "nix::parse::encoding",
-            format!("the file is not valid UTF-8 (invalid byte 0x{:02x} at offset {at})", bytes[at as usize]),
-            Some(Span { file, start: at, end: at + 1 }),
+            format!(
+                "the file is not valid UTF-8 (invalid byte 0x{:02x} at offset {at})",
+                bytes[at as usize]
+            ),
+            Some(Span {
+                file,
+                start: at,
+                end: at + 1,
+            }),
         )
-        .with_help("Nix source files must be UTF-8 text")
+        .with_help("Nix source files must be UTF-8 text"))
     })
 }
 
@@ -33,32 +40,76 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     for e in parse.errors() {
         use rnix::ParseError as P;
         let (range, msg) = match e {
-            P::Unexpected(r) => (Some(*r), format!("syntax error, unexpected {}", snippet(&text, *r))),
-            P::UnexpectedExtra(r) => (Some(*r), format!("syntax error, unexpected {}", snippet(&text, *r))),
-            P::UnexpectedWanted(_, r, wanted) if wanted.contains(&SyntaxKind::TOKEN_STRING_END) && usize::from(r.end()) >= text.len() => {
-                (Some(*r), "syntax error, unexpected end of file: the string is never closed".to_string())
+            P::Unexpected(r) => (
+                Some(*r),
+                format!("syntax error, unexpected {}", snippet(&text, *r)),
+            ),
+            P::UnexpectedExtra(r) => (
+                Some(*r),
+                format!("syntax error, unexpected {}", snippet(&text, *r)),
+            ),
+            P::UnexpectedWanted(_, r, wanted)
+                if wanted.contains(&SyntaxKind::TOKEN_STRING_END)
+                    && usize::from(r.end()) >= text.len() =>
+            {
+                (
+                    Some(*r),
+                    "syntax error, unexpected end of file: the string is never closed".to_string(),
+                )
             }
             P::UnexpectedWanted(got, r, wanted) => (
                 Some(*r),
-                format!("syntax error, unexpected {}, expecting {}", kind_name(*got), wanted.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" or ")),
+                format!(
+                    "syntax error, unexpected {}, expecting {}",
+                    kind_name(*got),
+                    wanted
+                        .iter()
+                        .map(|k| kind_name(*k))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
             ),
-            P::UnexpectedDoubleBind(r) => (Some(*r), "syntax error, a pattern binds two names".into()),
-            P::DuplicatedArgs(r, name) => (Some(*r), format!("duplicate formal function argument '{name}'")),
+            P::UnexpectedDoubleBind(r) => {
+                (Some(*r), "syntax error, a pattern binds two names".into())
+            }
+            P::DuplicatedArgs(r, name) => (
+                Some(*r),
+                format!("duplicate formal function argument '{name}'"),
+            ),
             P::UnexpectedEOF => (None, "syntax error, unexpected end of file".into()),
             P::UnexpectedEOFWanted(w) => (
                 None,
-                format!("syntax error, unexpected end of file, expecting {}", w.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" or ")),
+                format!(
+                    "syntax error, unexpected end of file, expecting {}",
+                    w.iter()
+                        .map(|k| kind_name(*k))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
             ),
-            P::RecursionLimitExceeded => (None, "the expression is nested too deeply to parse".into()),
+            P::RecursionLimitExceeded => {
+                (None, "the expression is nested too deeply to parse".into())
+            }
             _ => (None, e.to_string()),
         };
         let span = match range {
-            Some(r) => Span { file, start: r.start().into(), end: r.end().into() },
-            None => Span { file, start: len, end: len },
+            Some(r) => Span {
+                file,
+                start: r.start().into(),
+                end: r.end().into(),
+            },
+            None => Span {
+                file,
+                start: len,
+                end: len,
+            },
         };
         errors.push(Diagnostic::new("nix::parse", msg, Some(span)).with_label("here"));
     }
-    Parsed { root: parse.tree(), errors }
+    Parsed {
+        root: parse.tree(),
+        errors,
+    }
 }
 
 fn snippet(text: &str, r: rnix::TextRange) -> String {
@@ -66,7 +117,10 @@ fn snippet(text: &str, r: rnix::TextRange) -> String {
     if s.is_empty() {
         "end of file".into()
     } else if s.len() > 40 {
-        format!("'{}…'", &s[..s.char_indices().nth(40).map(|(i, _)| i).unwrap_or(s.len())])
+        format!(
+            "'{}…'",
+            &s[..s.char_indices().nth(40).map(|(i, _)| i).unwrap_or(s.len())]
+        )
     } else {
         format!("'{s}'")
     }
@@ -101,7 +155,9 @@ fn kind_name(k: SyntaxKind) -> String {
         return fixed.to_string();
     }
     let s = format!("{k:?}");
-    s.trim_start_matches("TOKEN_").trim_start_matches("NODE_").to_lowercase()
+    s.trim_start_matches("TOKEN_")
+        .trim_start_matches("NODE_")
+        .to_lowercase()
 }
 
 /// Nix ends a `#` comment at a lone `\r`; rnix only at `\n`. Replacing the
@@ -116,7 +172,10 @@ fn end_comments_at_lone_cr(text: &str) -> Cow<'_, str> {
         let s = std::str::from_utf8(&bytes).expect("only ASCII bytes replaced");
         let tree: SyntaxNode = rnix::Root::parse(s).syntax();
         let mut changed = false;
-        for tok in tree.descendants_with_tokens().filter_map(|e| e.into_token()) {
+        for tok in tree
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+        {
             if tok.kind() != SyntaxKind::TOKEN_COMMENT || !tok.text().starts_with('#') {
                 continue;
             }

@@ -36,7 +36,9 @@ fn resident_kib() -> u64 {
 
 fn evaluate_once() {
     let mut ev = Evaluator::new(EvalOptions::default());
-    let v = ev.eval_string(CONFIG, "/".into()).unwrap_or_else(|d| panic!("{}", d[0].message));
+    let v = ev
+        .eval_string(CONFIG, "/".into())
+        .unwrap_or_else(|d| panic!("{}", d[0].message));
     let printed = ev.print_value(&v, true).unwrap();
     assert!(printed.parse::<u64>().unwrap() > 5000);
 }

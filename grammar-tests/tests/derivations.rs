@@ -16,14 +16,22 @@ fn paths(cmd: &[&str], dir: &Path, file: &str) -> String {
         .env("NIX_CONFIG", "substituters =")
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e} (scripts/test installs nix-bin)", cmd[0]));
-    assert!(out.status.success(), "{cmd:?} on {file} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} on {file} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn derivation_paths_match_nix_instantiate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/derivations");
-    let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".nix")).collect();
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".nix"))
+        .collect();
     files.sort();
     assert!(files.len() >= 6);
     for f in files {
@@ -32,6 +40,9 @@ fn derivation_paths_match_nix_instantiate() {
         let want = paths(&["nix-instantiate", "--read-write-mode"], &dir, &f);
         let got = paths(&[support::nixcfg(), "nix-instantiate"], &dir, &f);
         assert_eq!(got, want, "paths differ for {f}");
-        assert!(want.matches(".drv").count() >= 1, "{f} produced no derivations");
+        assert!(
+            want.matches(".drv").count() >= 1,
+            "{f} produced no derivations"
+        );
     }
 }

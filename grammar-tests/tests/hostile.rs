@@ -12,7 +12,7 @@ use std::process::Command;
 fn generated(name: &str) -> Option<String> {
     Some(match name {
         "deep-parens" => format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000)),
-        "deep-lists" => format!("let f = n: if n == 0 then [ ] else [ (f (n - 1)) ]; in f 5000 == f 5000 && builtins.deepSeq (builtins.foldl' (acc: _: [ acc ]) [ ] (builtins.genList (x: x) 1000000)) true"),
+        "deep-lists" => String::from("let f = n: if n == 0 then [ ] else [ (f (n - 1)) ]; in f 5000 == f 5000 && builtins.deepSeq (builtins.foldl' (acc: _: [ acc ]) [ ] (builtins.genList (x: x) 1000000)) true"),
         "deep-let-chain" => {
             let mut s = String::from("let a0 = 1;\n");
             for i in 1..100_000 {
@@ -41,7 +41,10 @@ fn hostile_inputs_end_in_clear_errors() {
     let table = std::fs::read_to_string(dir.join("expect.tsv")).unwrap();
     let mut failures = Vec::new();
     let mut n = 0;
-    for line in table.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let (name, want) = line.split_once('\t').expect("name<TAB>expected text");
         let file = match generated(name) {
             Some(text) => {
@@ -55,7 +58,14 @@ fn hostile_inputs_end_in_clear_errors() {
         n += 1;
         // A small evaluation stack makes the deep cases reach the limit
         // quickly; the guard is the same at any size.
-        let out = Command::new("timeout").arg("120").arg(support::nixcfg()).arg("eval").arg(&file).env("NIXCFG_EVAL_STACK", "64M").output().unwrap();
+        let out = Command::new("timeout")
+            .arg("120")
+            .arg(support::nixcfg())
+            .arg("eval")
+            .arg(&file)
+            .env("NIXCFG_EVAL_STACK", "64M")
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let code = out.status.code();
         if code != Some(1) {
@@ -72,5 +82,9 @@ fn hostile_inputs_end_in_clear_errors() {
 
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(12)..].join("\n").chars().take(2000).collect()
+    lines[lines.len().saturating_sub(12)..]
+        .join("\n")
+        .chars()
+        .take(2000)
+        .collect()
 }

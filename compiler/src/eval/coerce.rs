@@ -22,8 +22,16 @@ pub enum Coerce {
 }
 
 impl Evaluator {
-    pub fn coerce_to_string(&mut self, v: &Value, span: Span, mode: Coerce) -> EvalResult<(String, Context)> {
-        let more = matches!(mode, Coerce::ToString | Coerce::ToStringNoCopy | Coerce::DrvAttr);
+    pub fn coerce_to_string(
+        &mut self,
+        v: &Value,
+        span: Span,
+        mode: Coerce,
+    ) -> EvalResult<(String, Context)> {
+        let more = matches!(
+            mode,
+            Coerce::ToString | Coerce::ToStringNoCopy | Coerce::DrvAttr
+        );
         match v {
             Value::String(s) => Ok((s.s.clone(), s.ctx.clone())),
             Value::Path(p) => {
@@ -40,17 +48,24 @@ impl Evaluator {
                 if let Some(f) = a.get(self.syms.to_string).cloned() {
                     let f = self.force(&f)?;
                     let r = self.call_value(f, Thunk::value(v.clone()), Some(span))?;
-                    return self.coerce_to_string(&r, span, mode).map_err(|e| e.context("while evaluating the result of __toString", Some(span)));
+                    return self.coerce_to_string(&r, span, mode).map_err(|e| {
+                        e.context("while evaluating the result of __toString", Some(span))
+                    });
                 }
                 if let Some(o) = a.get(self.syms.out_path).cloned() {
                     let o = self.force(&o)?;
                     return self.coerce_to_string(&o, span, mode);
                 }
-                Err(self.err(format!("cannot coerce a set to a string: {}", self.show_short(v)), Some(span)))
+                Err(self.err(
+                    format!("cannot coerce a set to a string: {}", self.show_short(v)),
+                    Some(span),
+                ))
             }
             Value::Int(i) if more => Ok((i.to_string(), Context::new())),
             Value::Float(f) if more => Ok((format!("{f:.6}"), Context::new())),
-            Value::Bool(b) if more => Ok((if *b { "1".into() } else { String::new() }, Context::new())),
+            Value::Bool(b) if more => {
+                Ok((if *b { "1".into() } else { String::new() }, Context::new()))
+            }
             Value::Null if more => Ok((String::new(), Context::new())),
             Value::List(l) if more => {
                 let mut s = String::new();
@@ -66,7 +81,14 @@ impl Evaluator {
                 }
                 Ok((s, ctx))
             }
-            other => Err(self.err(format!("cannot coerce {} to a string: {}", other.type_name(), self.show_short(other)), Some(span))),
+            other => Err(self.err(
+                format!(
+                    "cannot coerce {} to a string: {}",
+                    other.type_name(),
+                    self.show_short(other)
+                ),
+                Some(span),
+            )),
         }
     }
 
@@ -78,10 +100,12 @@ impl Evaluator {
         }
     }
 
-    pub fn values_equal(&mut self, a: &Value, b: &Value, span: Span) -> EvalResult<bool> {
+    pub fn values_equal(&mut self, a: &Value, b: &Value, _span: Span) -> EvalResult<bool> {
         Ok(match (a, b) {
             (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => super::interp::as_f64(a) == super::interp::as_f64(b),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                super::interp::as_f64(a) == super::interp::as_f64(b)
+            }
             (Value::String(x), Value::String(y)) => x.s == y.s,
             (Value::Path(x), Value::Path(y)) => x == y,
             (Value::Null, Value::Null) => true,
@@ -100,7 +124,7 @@ impl Evaluator {
                     let p = self.force(p)?;
                     let q = self.force(q)?;
                     self.enter()?;
-                    let r = self.values_equal(&p, &q, span);
+                    let r = self.values_equal(&p, &q, _span);
                     self.leave();
                     if !r? {
                         return Ok(false);
@@ -114,10 +138,13 @@ impl Evaluator {
                 }
                 // Derivations compare by output path.
                 if self.is_derivation(x)? && self.is_derivation(y)? {
-                    if let (Some(p), Some(q)) = (x.get(self.syms.out_path).cloned(), y.get(self.syms.out_path).cloned()) {
+                    if let (Some(p), Some(q)) = (
+                        x.get(self.syms.out_path).cloned(),
+                        y.get(self.syms.out_path).cloned(),
+                    ) {
                         let p = self.force(&p)?;
                         let q = self.force(&q)?;
-                        return self.values_equal(&p, &q, span);
+                        return self.values_equal(&p, &q, _span);
                     }
                 }
                 if x.len() != y.len() {
@@ -133,7 +160,7 @@ impl Evaluator {
                     let pv = self.force(&p.value)?;
                     let qv = self.force(&q.value)?;
                     self.enter()?;
-                    let r = self.values_equal(&pv, &qv, span);
+                    let r = self.values_equal(&pv, &qv, _span);
                     self.leave();
                     if !r? {
                         return Ok(false);
@@ -155,7 +182,9 @@ impl Evaluator {
     pub fn less_than(&mut self, a: &Value, b: &Value, span: Span) -> EvalResult<bool> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x < y),
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(super::interp::as_f64(a) < super::interp::as_f64(b)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                Ok(super::interp::as_f64(a) < super::interp::as_f64(b))
+            }
             (Value::String(x), Value::String(y)) => Ok(x.s < y.s),
             (Value::Path(x), Value::Path(y)) => Ok(x < y),
             (Value::List(x), Value::List(y)) => {
@@ -168,7 +197,10 @@ impl Evaluator {
                 }
                 Ok(x.len() < y.len())
             }
-            _ => Err(self.err(format!("cannot compare {} with {}", a.type_name(), b.type_name()), Some(span))),
+            _ => Err(self.err(
+                format!("cannot compare {} with {}", a.type_name(), b.type_name()),
+                Some(span),
+            )),
         }
     }
 

@@ -7,19 +7,58 @@ use std::sync::OnceLock;
 
 /// (path under the embedded root, contents)
 pub const FILES: &[(&str, &str)] = &[
-    ("nix/fetchurl.nix", include_str!("../../nix/corepkgs/fetchurl.nix")),
-    ("nixcfg/lib/default.nix", include_str!("../../nix/lib/default.nix")),
-    ("nixcfg/lib/trivial.nix", include_str!("../../nix/lib/trivial.nix")),
-    ("nixcfg/lib/lists.nix", include_str!("../../nix/lib/lists.nix")),
-    ("nixcfg/lib/strings.nix", include_str!("../../nix/lib/strings.nix")),
-    ("nixcfg/lib/attrsets.nix", include_str!("../../nix/lib/attrsets.nix")),
-    ("nixcfg/lib/options.nix", include_str!("../../nix/lib/options.nix")),
-    ("nixcfg/lib/modules.nix", include_str!("../../nix/lib/modules.nix")),
-    ("nixcfg/lib/debug.nix", include_str!("../../nix/lib/debug.nix")),
-    ("nixcfg/lib/fixed-points.nix", include_str!("../../nix/lib/fixed-points.nix")),
-    ("nixcfg/lib/versions.nix", include_str!("../../nix/lib/versions.nix")),
-    ("nixcfg/lib/types.nix", include_str!("../../nix/lib/types.nix")),
-    ("nixcfg/lib/generators.nix", include_str!("../../nix/lib/generators.nix")),
+    (
+        "nix/fetchurl.nix",
+        include_str!("../../nix/corepkgs/fetchurl.nix"),
+    ),
+    (
+        "nixcfg/lib/default.nix",
+        include_str!("../../nix/lib/default.nix"),
+    ),
+    (
+        "nixcfg/lib/trivial.nix",
+        include_str!("../../nix/lib/trivial.nix"),
+    ),
+    (
+        "nixcfg/lib/lists.nix",
+        include_str!("../../nix/lib/lists.nix"),
+    ),
+    (
+        "nixcfg/lib/strings.nix",
+        include_str!("../../nix/lib/strings.nix"),
+    ),
+    (
+        "nixcfg/lib/attrsets.nix",
+        include_str!("../../nix/lib/attrsets.nix"),
+    ),
+    (
+        "nixcfg/lib/options.nix",
+        include_str!("../../nix/lib/options.nix"),
+    ),
+    (
+        "nixcfg/lib/modules.nix",
+        include_str!("../../nix/lib/modules.nix"),
+    ),
+    (
+        "nixcfg/lib/debug.nix",
+        include_str!("../../nix/lib/debug.nix"),
+    ),
+    (
+        "nixcfg/lib/fixed-points.nix",
+        include_str!("../../nix/lib/fixed-points.nix"),
+    ),
+    (
+        "nixcfg/lib/versions.nix",
+        include_str!("../../nix/lib/versions.nix"),
+    ),
+    (
+        "nixcfg/lib/types.nix",
+        include_str!("../../nix/lib/types.nix"),
+    ),
+    (
+        "nixcfg/lib/generators.nix",
+        include_str!("../../nix/lib/generators.nix"),
+    ),
 ];
 
 fn content_tag() -> String {
@@ -47,7 +86,9 @@ fn candidates() -> Vec<PathBuf> {
 
 fn nix_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0)
 }
 
 fn write_all(dir: &Path) -> std::io::Result<()> {

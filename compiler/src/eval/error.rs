@@ -25,8 +25,16 @@ pub struct EvalError {
 pub type EvalResult<T> = Result<T, EvalError>;
 
 impl EvalError {
-    pub fn new(kind: ErrorKind, code: &'static str, msg: impl Into<String>, span: Option<Span>) -> Self {
-        EvalError { kind, diag: Box::new(Diagnostic::new(code, msg, span)) }
+    pub fn new(
+        kind: ErrorKind,
+        code: &'static str,
+        msg: impl Into<String>,
+        span: Option<Span>,
+    ) -> Self {
+        EvalError {
+            kind,
+            diag: Box::new(Diagnostic::new(code, msg, span)),
+        }
     }
     pub fn catchable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)

@@ -14,30 +14,78 @@ pub type ExprRef = Rc<Expr>;
 pub enum Expr {
     Const(Value),
     /// A lexical variable: `depth` frames up, slot `slot`.
-    Var { depth: u32, slot: u32 },
+    Var {
+        depth: u32,
+        slot: u32,
+    },
     /// Not bound lexically: looked up in the enclosing `with` frames
     /// (depths, innermost first) at run time.
-    WithVar { name: Sym, withs: Rc<[u32]>, span: Span },
+    WithVar {
+        name: Sym,
+        withs: Rc<[u32]>,
+        span: Span,
+    },
     Attrs(Rc<AttrsDef>),
     List(Vec<ExprRef>),
-    Select { target: ExprRef, path: Vec<AttrKey>, default: Option<ExprRef>, span: Span },
-    HasAttr { target: ExprRef, path: Vec<AttrKey> },
+    Select {
+        target: ExprRef,
+        path: Vec<AttrKey>,
+        default: Option<ExprRef>,
+        span: Span,
+    },
+    HasAttr {
+        target: ExprRef,
+        path: Vec<AttrKey>,
+    },
     Lambda(Rc<LambdaDef>),
-    Apply { func: ExprRef, args: Vec<ExprRef>, span: Span },
+    Apply {
+        func: ExprRef,
+        args: Vec<ExprRef>,
+        span: Span,
+    },
     /// `let` and legacy `let { body = …; }`: a new frame of thunks.
-    Let { bindings: Rc<Bindings>, body: ExprRef },
-    With { namespace: ExprRef, body: ExprRef },
-    If { cond: ExprRef, then: ExprRef, else_: ExprRef, span: Span },
-    Assert { cond: ExprRef, body: ExprRef, span: Span },
+    Let {
+        bindings: Rc<Bindings>,
+        body: ExprRef,
+    },
+    With {
+        namespace: ExprRef,
+        body: ExprRef,
+    },
+    If {
+        cond: ExprRef,
+        then: ExprRef,
+        else_: ExprRef,
+        span: Span,
+    },
+    Assert {
+        cond: ExprRef,
+        body: ExprRef,
+        span: Span,
+    },
     Not(ExprRef, Span),
     Neg(ExprRef, Span),
-    Bin { op: BinOp, lhs: ExprRef, rhs: ExprRef, span: Span },
+    Bin {
+        op: BinOp,
+        lhs: ExprRef,
+        rhs: ExprRef,
+        span: Span,
+    },
     /// A string with interpolations.
-    Interp { parts: Vec<ExprRef>, span: Span },
+    Interp {
+        parts: Vec<ExprRef>,
+        span: Span,
+    },
     /// A path with interpolations; the first part is the resolved prefix.
-    PathInterp { parts: Vec<ExprRef>, span: Span },
+    PathInterp {
+        parts: Vec<ExprRef>,
+        span: Span,
+    },
     /// `<name>` in the search path.
-    SearchPath { path: String, span: Span },
+    SearchPath {
+        path: String,
+        span: Span,
+    },
     /// `__curPos`.
     CurPos(Span),
 }
@@ -105,7 +153,11 @@ pub enum Param {
     Ident,
     /// `{ a, b ? d, ... } @ args`: formals take slots 0..n in order; the
     /// `@` name, if any, takes slot n.
-    Pattern { formals: Vec<Formal>, ellipsis: bool, at: Option<Sym> },
+    Pattern {
+        formals: Vec<Formal>,
+        ellipsis: bool,
+        at: Option<Sym>,
+    },
 }
 
 pub struct Formal {
@@ -137,7 +189,10 @@ pub fn forces_first(e: &Expr, slot: u32) -> bool {
         Expr::Select { target, .. } | Expr::HasAttr { target, .. } => forces_first(target, slot),
         Expr::Apply { func, .. } => forces_first(func, slot),
         Expr::Bin { lhs, rhs, op, .. } => {
-            forces_first(lhs, slot) || (matches!(**lhs, Expr::Const(_)) && !matches!(op, BinOp::And | BinOp::Or | BinOp::Impl) && forces_first(rhs, slot))
+            forces_first(lhs, slot)
+                || (matches!(**lhs, Expr::Const(_))
+                    && !matches!(op, BinOp::And | BinOp::Or | BinOp::Impl)
+                    && forces_first(rhs, slot))
         }
         _ => false,
     }

@@ -94,7 +94,16 @@ impl Evaluator {
     }
 
     pub fn type_err(&self, expected: &str, v: &Value, span: Option<Span>) -> EvalError {
-        EvalError::new(ErrorKind::Other, "nix::type", format!("expected {expected} but found {}: {}", v.type_name(), self.show_short(v)), span)
+        EvalError::new(
+            ErrorKind::Other,
+            "nix::type",
+            format!(
+                "expected {expected} but found {}: {}",
+                v.type_name(),
+                self.show_short(v)
+            ),
+            span,
+        )
     }
 
     /// Enters one level of native recursion; errors instead of overflowing.
@@ -153,12 +162,20 @@ impl Evaluator {
                 let v = self.force(from)?;
                 self.select_one(&v, *name, *span)
             }
-            ThunkState::Blackhole => Err(EvalError::new(ErrorKind::InfiniteRecursion, "nix::infinite-recursion", "infinite recursion encountered", None)),
+            ThunkState::Blackhole => Err(EvalError::new(
+                ErrorKind::InfiniteRecursion,
+                "nix::infinite-recursion",
+                "infinite recursion encountered",
+                None,
+            )),
             ThunkState::Done(_) => unreachable!("checked above"),
         };
         match res {
             Ok(v) => {
-                if matches!(v, Value::Attrs(_) | Value::List(_) | Value::Lambda(_) | Value::PrimOpApp(_)) {
+                if matches!(
+                    v,
+                    Value::Attrs(_) | Value::List(_) | Value::Lambda(_) | Value::PrimOpApp(_)
+                ) {
                     t.register();
                 }
                 *c.borrow_mut() = ThunkState::Done(v.clone());
@@ -179,7 +196,10 @@ impl Evaluator {
         match &**e {
             Expr::Var { depth, slot } => lookup(env, *depth, *slot),
             Expr::Const(v) => Thunk::value(v.clone()),
-            Expr::Lambda(def) => Thunk::value(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
+            Expr::Lambda(def) => Thunk::value(Value::Lambda(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            }))),
             _ => self.heap.thunk(ThunkState::Pending(e.clone(), env.clone())),
         }
     }
@@ -188,7 +208,9 @@ impl Evaluator {
     /// variables of that frame are read later, not now.
     fn thunk_in_new_frame(&mut self, e: &ExprRef, frame: &Env) -> Thunk {
         match &**e {
-            Expr::Var { depth: 0, .. } => self.heap.thunk(ThunkState::Pending(e.clone(), frame.clone())),
+            Expr::Var { depth: 0, .. } => self
+                .heap
+                .thunk(ThunkState::Pending(e.clone(), frame.clone())),
             _ => self.thunk_of(e, frame),
         }
     }
@@ -240,9 +262,17 @@ impl Evaluator {
                         other => return Err(self.type_err("a set", other, Some(*span))),
                     }
                 }
-                Err(EvalError::new(ErrorKind::Other, "nix::undefined-variable", format!("undefined variable '{name}'"), Some(*span)))
+                Err(EvalError::new(
+                    ErrorKind::Other,
+                    "nix::undefined-variable",
+                    format!("undefined variable '{name}'"),
+                    Some(*span),
+                ))
             }
-            Expr::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
+            Expr::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            }))),
             Expr::List(items) => {
                 let v: Vec<Thunk> = items.iter().map(|i| self.thunk_of(i, env)).collect();
                 Ok(Value::list(v))
@@ -262,8 +292,20 @@ impl Evaluator {
                 if args.len() == 2 {
                     if let Value::Lambda(c) = &f {
                         if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
-                            let a = if c.def.strict && !matches!(*args[0], Expr::Var { .. } | Expr::Const(_)) { Thunk::Val(self.eval(&args[0], env)?) } else { self.thunk_of(&args[0], env) };
-                            let b = if inner.strict && !matches!(*args[1], Expr::Var { .. } | Expr::Const(_)) { Thunk::Val(self.eval(&args[1], env)?) } else { self.thunk_of(&args[1], env) };
+                            let a = if c.def.strict
+                                && !matches!(*args[0], Expr::Var { .. } | Expr::Const(_))
+                            {
+                                Thunk::Val(self.eval(&args[0], env)?)
+                            } else {
+                                self.thunk_of(&args[0], env)
+                            };
+                            let b = if inner.strict
+                                && !matches!(*args[1], Expr::Var { .. } | Expr::Const(_))
+                            {
+                                Thunk::Val(self.eval(&args[1], env)?)
+                            } else {
+                                self.thunk_of(&args[1], env)
+                            };
                             return self.call_value2(f, a, b, Some(*span));
                         }
                     }
@@ -272,14 +314,24 @@ impl Evaluator {
                     // A function that forces its argument first gets it
                     // evaluated now: same result, no thunk.
                     let t = match &f {
-                        Value::Lambda(c) if c.def.strict && !matches!(**a, Expr::Var { .. } | Expr::Const(_)) => Thunk::Val(self.eval(a, env)?),
+                        Value::Lambda(c)
+                            if c.def.strict
+                                && !matches!(**a, Expr::Var { .. } | Expr::Const(_)) =>
+                        {
+                            Thunk::Val(self.eval(a, env)?)
+                        }
                         _ => self.thunk_of(a, env),
                     };
                     f = self.call_value(f, t, Some(*span))?;
                 }
                 Ok(f)
             }
-            Expr::Select { target, path, default, span } => self.eval_select(target, path, default.as_ref(), *span, env),
+            Expr::Select {
+                target,
+                path,
+                default,
+                span,
+            } => self.eval_select(target, path, default.as_ref(), *span, env),
             Expr::HasAttr { target, path } => {
                 let mut v = self.eval(target, env)?;
                 for (i, k) in path.iter().enumerate() {
@@ -300,12 +352,19 @@ impl Evaluator {
                 }
                 Ok(Value::Bool(true))
             }
-            Expr::If { cond, then, else_, span } => {
+            Expr::If {
+                cond,
+                then,
+                else_,
+                span,
+            } => {
                 let c = self.eval(cond, env)?;
                 match c {
                     Value::Bool(true) => self.eval(then, env),
                     Value::Bool(false) => self.eval(else_, env),
-                    other => Err(self.type_err("a Boolean", &other, Some(*span)).context("while evaluating a branch condition", Some(*span))),
+                    other => Err(self
+                        .type_err("a Boolean", &other, Some(*span))
+                        .context("while evaluating a branch condition", Some(*span))),
                 }
             }
             Expr::Assert { cond, body, span } => {
@@ -313,10 +372,24 @@ impl Evaluator {
                 match c {
                     Value::Bool(true) => self.eval(body, env),
                     Value::Bool(false) => {
-                        let text = self.sources.get(span.file).text.get(span.start as usize..span.end as usize).unwrap_or("").to_string();
-                        Err(EvalError::new(ErrorKind::Assert, "nix::assert", format!("assertion '{text}' failed"), Some(*span)))
+                        let text = self
+                            .sources
+                            .get(span.file)
+                            .text
+                            .get(span.start as usize..span.end as usize)
+                            .unwrap_or("")
+                            .to_string();
+                        Err(EvalError::new(
+                            ErrorKind::Assert,
+                            "nix::assert",
+                            format!("assertion '{text}' failed"),
+                            Some(*span),
+                        ))
                     }
-                    other => Err(self.type_err("a Boolean", &other, Some(*span)).context("while evaluating the condition of the assertion", Some(*span))),
+                    other => Err(self.type_err("a Boolean", &other, Some(*span)).context(
+                        "while evaluating the condition of the assertion",
+                        Some(*span),
+                    )),
                 }
             }
             Expr::Not(inner, span) => match self.eval(inner, env)? {
@@ -339,7 +412,8 @@ impl Evaluator {
                             continue;
                         }
                     }
-                    let (part, ctx) = self.coerce_to_string(&v, *span, super::coerce::Coerce::Interp)?;
+                    let (part, ctx) =
+                        self.coerce_to_string(&v, *span, super::coerce::Coerce::Interp)?;
                     if !ctx.is_empty() {
                         return Err(self.err(format!("a string that refers to a store path cannot be appended to a path ('{part}')"), Some(*span)));
                     }
@@ -357,9 +431,21 @@ impl Evaluator {
         let f = self.sources.get(span.file).clone();
         let (l, c) = f.line_col(span.start);
         let entries = vec![
-            Attr { name: self.syms.column, value: Thunk::value(Value::Int(c as i64)), pos: None },
-            Attr { name: self.syms.file, value: Thunk::value(Value::str(f.name.clone())), pos: None },
-            Attr { name: self.syms.line, value: Thunk::value(Value::Int(l as i64)), pos: None },
+            Attr {
+                name: self.syms.column,
+                value: Thunk::value(Value::Int(c as i64)),
+                pos: None,
+            },
+            Attr {
+                name: self.syms.file,
+                value: Thunk::value(Value::str(f.name.clone())),
+                pos: None,
+            },
+            Attr {
+                name: self.syms.line,
+                value: Thunk::value(Value::Int(l as i64)),
+                pos: None,
+            },
         ];
         Value::attrs(Attrs::from_unsorted(entries))
     }
@@ -377,7 +463,14 @@ impl Evaluator {
         }
     }
 
-    fn eval_select(&mut self, target: &ExprRef, path: &[AttrKey], default: Option<&ExprRef>, span: Span, env: &Env) -> EvalResult<Value> {
+    fn eval_select(
+        &mut self,
+        target: &ExprRef,
+        path: &[AttrKey],
+        default: Option<&ExprRef>,
+        span: Span,
+        env: &Env,
+    ) -> EvalResult<Value> {
         let mut v = self.eval(target, env)?;
         for k in path {
             let name = self.attr_key(k, env)?;
@@ -387,7 +480,9 @@ impl Evaluator {
                     if let Some(d) = default {
                         return self.eval(d, env);
                     }
-                    return Err(self.type_err("a set", other, Some(span)).context(format!("while selecting attribute '{name}'"), Some(span)));
+                    return Err(self
+                        .type_err("a set", other, Some(span))
+                        .context(format!("while selecting attribute '{name}'"), Some(span)));
                 }
             };
             match next {
@@ -406,7 +501,12 @@ impl Evaluator {
 
     pub fn missing_attr(&self, name: Sym, a: &Attrs, span: Span) -> EvalError {
         let names: Vec<&str> = a.entries.iter().map(|e| e.name.as_str()).collect();
-        let mut err = EvalError::new(ErrorKind::Other, "nix::missing-attribute", format!("attribute '{name}' missing"), Some(span));
+        let mut err = EvalError::new(
+            ErrorKind::Other,
+            "nix::missing-attribute",
+            format!("attribute '{name}' missing"),
+            Some(span),
+        );
         if let Some(s) = crate::eval::builtins::suggest(name.as_str(), &names) {
             err = err.help(format!("did you mean '{s}'?"));
         }
@@ -439,7 +539,13 @@ impl Evaluator {
                 BindingValue::InheritFrom { source, name, span } => {
                     // The source slot is filled below; select lazily through
                     // a variable reference to it.
-                    let src = self.heap.thunk(ThunkState::Pending(Rc::new(Expr::Var { depth: 0, slot: (base + *source as usize) as u32 }), frame.clone()));
+                    let src = self.heap.thunk(ThunkState::Pending(
+                        Rc::new(Expr::Var {
+                            depth: 0,
+                            slot: (base + *source as usize) as u32,
+                        }),
+                        frame.clone(),
+                    ));
                     self.heap.thunk(ThunkState::Select(src, *name, *span))
                 }
             };
@@ -460,24 +566,41 @@ impl Evaluator {
             let slots = frame.slots.borrow()[..b.list.len()].to_vec();
             (frame, slots)
         } else {
-            let sources: Vec<Thunk> = b.inherit_sources.iter().map(|s| self.thunk_of(s, env)).collect();
+            let sources: Vec<Thunk> = b
+                .inherit_sources
+                .iter()
+                .map(|s| self.thunk_of(s, env))
+                .collect();
             let thunks = b
                 .list
                 .iter()
                 .map(|binding| match &binding.value {
                     BindingValue::Expr(e) | BindingValue::Inherit(e) => self.thunk_of(e, env),
-                    BindingValue::InheritFrom { source, name, span } => self.heap.thunk(ThunkState::Select(sources[*source as usize].clone(), *name, *span)),
+                    BindingValue::InheritFrom { source, name, span } => self.heap.thunk(
+                        ThunkState::Select(sources[*source as usize].clone(), *name, *span),
+                    ),
                 })
                 .collect();
             (env.clone(), thunks)
         };
-        let mut entries: Vec<Attr> = b.list.iter().zip(thunks).map(|(binding, t)| Attr { name: binding.name, value: t, pos: Some(binding.span) }).collect();
+        let mut entries: Vec<Attr> = b
+            .list
+            .iter()
+            .zip(thunks)
+            .map(|(binding, t)| Attr {
+                name: binding.name,
+                value: t,
+                pos: Some(binding.span),
+            })
+            .collect();
         let mut attrs = Attrs::from_unsorted(std::mem::take(&mut entries));
         if def.rec {
             if let Some(ov) = attrs.get(self.syms.overrides).cloned() {
                 let ov = self.force(&ov)?;
                 if !matches!(ov, Value::Attrs(_)) {
-                    return Err(self.type_err("a set", &ov, None).context("while evaluating the `__overrides` attribute", None));
+                    return Err(self
+                        .type_err("a set", &ov, None)
+                        .context("while evaluating the `__overrides` attribute", None));
                 }
                 if let Value::Attrs(o) = ov {
                     // Overrides replace attributes and the frame slots that
@@ -501,10 +624,19 @@ impl Evaluator {
                     other => return Err(self.type_err("a string", other, Some(*span))),
                 };
                 if attrs.get(name).is_some() || extra.iter().any(|a: &Attr| a.name == name) {
-                    return Err(EvalError::new(ErrorKind::Other, "nix::duplicate-attribute", format!("dynamic attribute '{name}' already defined"), Some(*span)));
+                    return Err(EvalError::new(
+                        ErrorKind::Other,
+                        "nix::duplicate-attribute",
+                        format!("dynamic attribute '{name}' already defined"),
+                        Some(*span),
+                    ));
                 }
                 let t = self.thunk_of(v, &scope);
-                extra.push(Attr { name, value: t, pos: Some(*span) });
+                extra.push(Attr {
+                    name,
+                    value: t,
+                    pos: Some(*span),
+                });
             }
             if !extra.is_empty() {
                 attrs = attrs.update(&Attrs::from_unsorted(extra));
@@ -517,7 +649,13 @@ impl Evaluator {
     pub fn call_value(&mut self, f: Value, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
         match f {
             Value::Lambda(c) => {
-                self.enter().map_err(|e| EvalError { diag: Box::new(crate::diagnostic::Diagnostic { span: e.diag.span.or(span), ..*e.diag }), ..e })?;
+                self.enter().map_err(|e| EvalError {
+                    diag: Box::new(crate::diagnostic::Diagnostic {
+                        span: e.diag.span.or(span),
+                        ..*e.diag
+                    }),
+                    ..e
+                })?;
                 let r = self.call_lambda(&c.def, &c.env, arg, span);
                 self.leave();
                 r
@@ -526,7 +664,10 @@ impl Evaluator {
                 if op.arity == 1 {
                     self.call_primop(&op, &[arg], span)
                 } else {
-                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op, args: vec![arg] })))
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op,
+                        args: vec![arg],
+                    })))
                 }
             }
             Value::PrimOpApp(app) => {
@@ -535,7 +676,10 @@ impl Evaluator {
                 if args.len() == app.op.arity {
                     self.call_primop(&app.op, &args, span)
                 } else {
-                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp { op: app.op.clone(), args })))
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op: app.op.clone(),
+                        args,
+                    })))
                 }
             }
             Value::Attrs(a) => match a.get(self.syms.functor) {
@@ -547,22 +691,55 @@ impl Evaluator {
                 }
                 None => Err(self.type_err("a function", &Value::Attrs(a), span)),
             },
-            other => Err(EvalError::new(ErrorKind::Other, "nix::type", format!("attempt to call something which is not a function but {}: {}", other.type_name(), self.show_short(&other)), span)),
+            other => Err(EvalError::new(
+                ErrorKind::Other,
+                "nix::type",
+                format!(
+                    "attempt to call something which is not a function but {}: {}",
+                    other.type_name(),
+                    self.show_short(&other)
+                ),
+                span,
+            )),
         }
     }
 
-    fn call_primop(&mut self, op: &Rc<PrimOp>, args: &[Thunk], span: Option<Span>) -> EvalResult<Value> {
-        let s = span.unwrap_or(Span { file: crate::source::FileId(0), start: 0, end: 0 });
+    fn call_primop(
+        &mut self,
+        op: &Rc<PrimOp>,
+        args: &[Thunk],
+        span: Option<Span>,
+    ) -> EvalResult<Value> {
+        let s = span.unwrap_or(Span {
+            file: crate::source::FileId(0),
+            start: 0,
+            end: 0,
+        });
         self.enter()?;
         let r = (op.f)(self, args, s);
         self.leave();
-        r.map_err(|e| if e.diag.span.is_none() && span.is_some() { EvalError { diag: Box::new(crate::diagnostic::Diagnostic { span, ..*e.diag }), ..e } } else { e })
-            .map_err(|e| e.context(format!("while calling the '{}' builtin", op.name), span))
+        r.map_err(|e| {
+            if e.diag.span.is_none() && span.is_some() {
+                EvalError {
+                    diag: Box::new(crate::diagnostic::Diagnostic { span, ..*e.diag }),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })
+        .map_err(|e| e.context(format!("while calling the '{}' builtin", op.name), span))
     }
 
     /// Calls `f a b`. A curried lambda (`a: b: …`) gets both arguments at
     /// once, without building the closure for `b: …` in between.
-    pub fn call_value2(&mut self, f: Value, a: Thunk, b: Thunk, span: Option<Span>) -> EvalResult<Value> {
+    pub fn call_value2(
+        &mut self,
+        f: Value,
+        a: Thunk,
+        b: Thunk,
+        span: Option<Span>,
+    ) -> EvalResult<Value> {
         if let Value::Lambda(c) = &f {
             if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
                 let frame = self.heap.env(smallvec::smallvec![a], Some(c.env.clone()));
@@ -576,17 +753,33 @@ impl Evaluator {
         self.call_value(g, b, span)
     }
 
-    fn call_lambda(&mut self, def: &Rc<LambdaDef>, env: &Env, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
+    fn call_lambda(
+        &mut self,
+        def: &Rc<LambdaDef>,
+        env: &Env,
+        arg: Thunk,
+        span: Option<Span>,
+    ) -> EvalResult<Value> {
         let c_env = env;
         let frame = match &def.param {
             Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c_env.clone())),
-            Param::Pattern { formals, ellipsis, at } => {
+            Param::Pattern {
+                formals,
+                ellipsis,
+                at,
+            } => {
                 let v = self.force(&arg)?;
                 let Value::Attrs(given) = &v else {
-                    return Err(self.type_err("a set", &v, span).context(self.calling(def), Some(def.span)));
+                    return Err(self
+                        .type_err("a set", &v, span)
+                        .context(self.calling(def), Some(def.span)));
                 };
                 let has_defaults = formals.iter().any(|f| f.default.is_some());
-                let frame = if has_defaults { self.heap.rec_env(Slots::new(), Some(c_env.clone())) } else { self.heap.env(Slots::new(), Some(c_env.clone())) };
+                let frame = if has_defaults {
+                    self.heap.rec_env(Slots::new(), Some(c_env.clone()))
+                } else {
+                    self.heap.env(Slots::new(), Some(c_env.clone()))
+                };
                 let mut slots = Slots::with_capacity(def.nslots as usize);
                 let mut used = 0;
                 for f in formals {
@@ -601,10 +794,17 @@ impl Evaluator {
                                 return Err(EvalError::new(
                                     ErrorKind::Other,
                                     "nix::missing-argument",
-                                    format!("function '{}' called without required argument '{}'", lambda_name(def), f.name),
+                                    format!(
+                                        "function '{}' called without required argument '{}'",
+                                        lambda_name(def),
+                                        f.name
+                                    ),
                                     span,
                                 )
-                                .context(format!("the function is defined here, {}", lambda_name(def)), Some(def.span)));
+                                .context(
+                                    format!("the function is defined here, {}", lambda_name(def)),
+                                    Some(def.span),
+                                ));
                             }
                         },
                     }
@@ -612,17 +812,25 @@ impl Evaluator {
                 if !*ellipsis && used < given.len() {
                     for a in given.entries.iter() {
                         if !formals.iter().any(|f| f.name == a.name) {
-                            let names: Vec<&str> = formals.iter().map(|f| f.name.as_str()).collect();
+                            let names: Vec<&str> =
+                                formals.iter().map(|f| f.name.as_str()).collect();
                             let mut err = EvalError::new(
                                 ErrorKind::Other,
                                 "nix::unexpected-argument",
-                                format!("function '{}' called with unexpected argument '{}'", lambda_name(def), a.name),
+                                format!(
+                                    "function '{}' called with unexpected argument '{}'",
+                                    lambda_name(def),
+                                    a.name
+                                ),
                                 span,
                             );
                             if let Some(s) = super::builtins::suggest(a.name.as_str(), &names) {
                                 err = err.help(format!("did you mean '{s}'?"));
                             }
-                            return Err(err.context(format!("the function is defined here, {}", lambda_name(def)), Some(def.span)));
+                            return Err(err.context(
+                                format!("the function is defined here, {}", lambda_name(def)),
+                                Some(def.span),
+                            ));
                         }
                     }
                 }
@@ -633,7 +841,13 @@ impl Evaluator {
                 frame
             }
         };
-        self.eval(&def.body, &frame).map_err(|e| if e.diag.trace.len() < 32 { e.context(self.calling(def), Some(def.span)) } else { e })
+        self.eval(&def.body, &frame).map_err(|e| {
+            if e.diag.trace.len() < 32 {
+                e.context(self.calling(def), Some(def.span))
+            } else {
+                e
+            }
+        })
     }
 
     fn calling(&self, def: &LambdaDef) -> String {
@@ -660,8 +874,24 @@ impl Evaluator {
         self.apply(f, &ts, span)
     }
 
-    fn eval_bin(&mut self, op: BinOp, lhs: &ExprRef, rhs: &ExprRef, span: Span, env: &Env) -> EvalResult<Value> {
-        if let BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Neq = op {
+    fn eval_bin(
+        &mut self,
+        op: BinOp,
+        lhs: &ExprRef,
+        rhs: &ExprRef,
+        span: Span,
+        env: &Env,
+    ) -> EvalResult<Value> {
+        if let BinOp::Add
+        | BinOp::Sub
+        | BinOp::Mul
+        | BinOp::Lt
+        | BinOp::Le
+        | BinOp::Gt
+        | BinOp::Ge
+        | BinOp::Eq
+        | BinOp::Neq = op
+        {
             let a = self.eval(lhs, env)?;
             let b = self.eval(rhs, env)?;
             // Integer fast path: the common case of arithmetic and tests.
@@ -689,33 +919,51 @@ impl Evaluator {
                 match self.eval(lhs, env)? {
                     Value::Bool(false) => return Ok(Value::Bool(false)),
                     Value::Bool(true) => {}
-                    o => return Err(self.type_err("a Boolean", &o, Some(span)).context("in the left operand of the AND (&&) operator", Some(span))),
+                    o => {
+                        return Err(self
+                            .type_err("a Boolean", &o, Some(span))
+                            .context("in the left operand of the AND (&&) operator", Some(span)))
+                    }
                 }
                 match self.eval(rhs, env)? {
                     Value::Bool(b) => Ok(Value::Bool(b)),
-                    o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the AND (&&) operator", Some(span))),
+                    o => Err(self
+                        .type_err("a Boolean", &o, Some(span))
+                        .context("in the right operand of the AND (&&) operator", Some(span))),
                 }
             }
             BinOp::Or => {
                 match self.eval(lhs, env)? {
                     Value::Bool(true) => return Ok(Value::Bool(true)),
                     Value::Bool(false) => {}
-                    o => return Err(self.type_err("a Boolean", &o, Some(span)).context("in the left operand of the OR (||) operator", Some(span))),
+                    o => {
+                        return Err(self
+                            .type_err("a Boolean", &o, Some(span))
+                            .context("in the left operand of the OR (||) operator", Some(span)))
+                    }
                 }
                 match self.eval(rhs, env)? {
                     Value::Bool(b) => Ok(Value::Bool(b)),
-                    o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the OR (||) operator", Some(span))),
+                    o => Err(self
+                        .type_err("a Boolean", &o, Some(span))
+                        .context("in the right operand of the OR (||) operator", Some(span))),
                 }
             }
             BinOp::Impl => {
                 match self.eval(lhs, env)? {
                     Value::Bool(false) => return Ok(Value::Bool(true)),
                     Value::Bool(true) => {}
-                    o => return Err(self.type_err("a Boolean", &o, Some(span)).context("in the left operand of the IMPL (->) operator", Some(span))),
+                    o => {
+                        return Err(self
+                            .type_err("a Boolean", &o, Some(span))
+                            .context("in the left operand of the IMPL (->) operator", Some(span)))
+                    }
                 }
                 match self.eval(rhs, env)? {
                     Value::Bool(b) => Ok(Value::Bool(b)),
-                    o => Err(self.type_err("a Boolean", &o, Some(span)).context("in the right operand of the IMPL (->) operator", Some(span))),
+                    o => Err(self
+                        .type_err("a Boolean", &o, Some(span))
+                        .context("in the right operand of the IMPL (->) operator", Some(span))),
                 }
             }
 
@@ -732,7 +980,9 @@ impl Evaluator {
                         }
                         Ok(Value::attrs(x.update(y)))
                     }
-                    (Value::Attrs(_), o) | (o, _) => Err(self.type_err("a set", o, Some(span)).context("in the operands of the update (//) operator", Some(span))),
+                    (Value::Attrs(_), o) | (o, _) => Err(self
+                        .type_err("a set", o, Some(span))
+                        .context("in the operands of the update (//) operator", Some(span))),
                 }
             }
             BinOp::Concat => {
@@ -751,7 +1001,12 @@ impl Evaluator {
                         v.extend_from_slice(y);
                         Ok(Value::list(v))
                     }
-                    (Value::List(_), o) | (o, _) => Err(self.type_err("a list", o, Some(span)).context("while evaluating one of the elements to concatenate", Some(span))),
+                    (Value::List(_), o) | (o, _) => {
+                        Err(self.type_err("a list", o, Some(span)).context(
+                            "while evaluating one of the elements to concatenate",
+                            Some(span),
+                        ))
+                    }
                 }
             }
             _ => {
@@ -784,13 +1039,26 @@ impl Evaluator {
 
     pub fn arith(&mut self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
         use Value::*;
-        let overflow = |ev: &Self, what: &str, x: i64, y: i64| ev.err(format!("integer overflow in {what} {x} {} {y}", sym(op)), Some(span));
+        let overflow = |ev: &Self, what: &str, x: i64, y: i64| {
+            ev.err(
+                format!("integer overflow in {what} {x} {} {y}", sym(op)),
+                Some(span),
+            )
+        };
         Ok(match (op, &a, &b) {
-            (BinOp::Add, Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(|| overflow(self, "adding", *x, *y))?),
-            (BinOp::Sub, Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(|| overflow(self, "subtracting", *x, *y))?),
-            (BinOp::Mul, Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(|| overflow(self, "multiplying", *x, *y))?),
+            (BinOp::Add, Int(x), Int(y)) => Int(x
+                .checked_add(*y)
+                .ok_or_else(|| overflow(self, "adding", *x, *y))?),
+            (BinOp::Sub, Int(x), Int(y)) => Int(x
+                .checked_sub(*y)
+                .ok_or_else(|| overflow(self, "subtracting", *x, *y))?),
+            (BinOp::Mul, Int(x), Int(y)) => Int(x
+                .checked_mul(*y)
+                .ok_or_else(|| overflow(self, "multiplying", *x, *y))?),
             (BinOp::Div, Int(_), Int(0)) => return Err(self.err("division by zero", Some(span))),
-            (BinOp::Div, Int(x), Int(y)) => Int(x.checked_div(*y).ok_or_else(|| overflow(self, "dividing", *x, *y))?),
+            (BinOp::Div, Int(x), Int(y)) => Int(x
+                .checked_div(*y)
+                .ok_or_else(|| overflow(self, "dividing", *x, *y))?),
             (_, Int(_) | Float(_), Int(_) | Float(_)) => {
                 let x = as_f64(&a);
                 let y = as_f64(&b);
@@ -806,11 +1074,18 @@ impl Evaluator {
                     }
                 })
             }
-            (BinOp::Add, Path(_), _) | (BinOp::Add, String(_), _) => return self.concat_strings(&[a, b], span),
-            (BinOp::Add, x, y) => {
-                return Err(self.err(format!("cannot add {} to {}", y.type_name(), x.type_name()), Some(span)));
+            (BinOp::Add, Path(_), _) | (BinOp::Add, String(_), _) => {
+                return self.concat_strings(&[a, b], span)
             }
-            (_, Int(_) | Float(_), o) | (_, o, _) => return Err(self.type_err("an integer", o, Some(span))),
+            (BinOp::Add, x, y) => {
+                return Err(self.err(
+                    format!("cannot add {} to {}", y.type_name(), x.type_name()),
+                    Some(span),
+                ));
+            }
+            (_, Int(_) | Float(_), o) | (_, o, _) => {
+                return Err(self.type_err("an integer", o, Some(span)))
+            }
         })
     }
 
@@ -825,7 +1100,11 @@ impl Evaluator {
                     ctx.extend(x.ctx.iter().cloned());
                 }
                 _ => {
-                    let (part, c) = self.coerce_to_string(&v, expr_span(p).unwrap_or(span), super::coerce::Coerce::Interp)?;
+                    let (part, c) = self.coerce_to_string(
+                        &v,
+                        expr_span(p).unwrap_or(span),
+                        super::coerce::Coerce::Interp,
+                    )?;
                     s.push_str(&part);
                     ctx.extend(c);
                 }
@@ -847,7 +1126,11 @@ impl Evaluator {
                 }
                 Value::Path(p) if i == 0 => s.push_str(p),
                 _ => {
-                    let mode = if first_is_path { super::coerce::Coerce::PathConcat } else { super::coerce::Coerce::Interp };
+                    let mode = if first_is_path {
+                        super::coerce::Coerce::PathConcat
+                    } else {
+                        super::coerce::Coerce::Interp
+                    };
                     let (part, c) = self.coerce_to_string(v, span, mode)?;
                     s.push_str(&part);
                     ctx.extend(c);
@@ -856,7 +1139,12 @@ impl Evaluator {
         }
         if first_is_path {
             if !ctx.is_empty() {
-                return Err(self.err(format!("a string that refers to a store path cannot be appended to a path ('{s}')"), Some(span)));
+                return Err(self.err(
+                    format!(
+                        "a string that refers to a store path cannot be appended to a path ('{s}')"
+                    ),
+                    Some(span),
+                ));
             }
             return Ok(Value::Path(super::lower::canonicalize(&s).into()));
         }

@@ -57,7 +57,11 @@ pub struct Lowerer<'a> {
 }
 
 pub fn lower(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnostic>> {
-    let mut l = Lowerer { ctx, scopes: Vec::new(), errors: Vec::new() };
+    let mut l = Lowerer {
+        ctx,
+        scopes: Vec::new(),
+        errors: Vec::new(),
+    };
     let e = match root.expr() {
         Some(e) => l.expr(&e),
         None => {
@@ -75,9 +79,21 @@ pub fn lower(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnos
 
 /// `scopedImport`: the names of its set form the innermost static frame,
 /// shadowing even the builtins (slot i is name i).
-pub fn lower_scoped(ctx: LowerCtx<'_>, root: &ast::Root, names: &[Sym]) -> Result<ExprRef, Vec<Diagnostic>> {
-    let frame = names.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect();
-    let mut l = Lowerer { ctx, scopes: vec![Scope::Frame(frame)], errors: Vec::new() };
+pub fn lower_scoped(
+    ctx: LowerCtx<'_>,
+    root: &ast::Root,
+    names: &[Sym],
+) -> Result<ExprRef, Vec<Diagnostic>> {
+    let frame = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, i as u32))
+        .collect();
+    let mut l = Lowerer {
+        ctx,
+        scopes: vec![Scope::Frame(frame)],
+        errors: Vec::new(),
+    };
     let e = match root.expr() {
         Some(e) => l.expr(&e),
         None => Rc::new(Expr::Const(Value::Null)),
@@ -113,14 +129,25 @@ enum Key {
 
 impl PendingSet {
     fn new(rec: bool) -> Self {
-        PendingSet { rec, names: Vec::new(), by_name: FxHashMap::default(), values: Vec::new(), dynamics: Vec::new(), inherit_sources: Vec::new() }
+        PendingSet {
+            rec,
+            names: Vec::new(),
+            by_name: FxHashMap::default(),
+            values: Vec::new(),
+            dynamics: Vec::new(),
+            inherit_sources: Vec::new(),
+        }
     }
 }
 
 impl<'a> Lowerer<'a> {
     fn span_of(&self, n: &rnix::SyntaxNode) -> Span {
         let r = n.text_range();
-        Span { file: self.ctx.file, start: r.start().into(), end: r.end().into() }
+        Span {
+            file: self.ctx.file,
+            start: r.start().into(),
+            end: r.end().into(),
+        }
     }
 
     fn err(&mut self, code: &'static str, msg: impl Into<String>, span: Span) {
@@ -153,11 +180,21 @@ impl<'a> Lowerer<'a> {
                 self.path(&p, span)
             }
             ast::Expr::PathSearch(p) => {
-                let text = p.content().map(|c| c.text().to_string()).unwrap_or_default();
-                let inner = text.trim_start_matches('<').trim_end_matches('>').to_string();
+                let text = p
+                    .content()
+                    .map(|c| c.text().to_string())
+                    .unwrap_or_default();
+                let inner = text
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string();
                 let find = self.var(Sym::new("__findFile"), span);
                 let nix_path = self.var(Sym::new("__nixPath"), span);
-                Rc::new(Expr::Apply { func: find, args: vec![nix_path, Self::konst(Value::str(inner))], span })
+                Rc::new(Expr::Apply {
+                    func: find,
+                    args: vec![nix_path, Self::konst(Value::str(inner))],
+                    span,
+                })
             }
             ast::Expr::List(l) => Rc::new(Expr::List(l.items().map(|i| self.expr(&i)).collect())),
             ast::Expr::AttrSet(s) => self.attr_set(s),
@@ -166,7 +203,12 @@ impl<'a> Lowerer<'a> {
                 let mut set = PendingSet::new(true);
                 self.collect_entries(&mut set, l.entries(), false);
                 let attrs = self.finish_set(set, span);
-                Rc::new(Expr::Select { target: attrs, path: vec![AttrKey::Static(Sym::new("body"))], default: None, span })
+                Rc::new(Expr::Select {
+                    target: attrs,
+                    path: vec![AttrKey::Static(Sym::new("body"))],
+                    default: None,
+                    span,
+                })
             }
             ast::Expr::Lambda(l) => self.lambda(l, span, None),
             ast::Expr::Apply(_) => {
@@ -193,7 +235,12 @@ impl<'a> Lowerer<'a> {
                 };
                 let path = s.attrpath().map(|p| self.attr_path(&p)).unwrap_or_default();
                 let default = s.default_expr().map(|d| self.expr(&d));
-                Rc::new(Expr::Select { target, path, default, span })
+                Rc::new(Expr::Select {
+                    target,
+                    path,
+                    default,
+                    span,
+                })
             }
             ast::Expr::HasAttr(h) => {
                 let target = match h.expr() {
@@ -207,13 +254,25 @@ impl<'a> Lowerer<'a> {
                 let cond = self.opt(i.condition());
                 let then = self.opt(i.body());
                 let else_ = self.opt(i.else_body());
-                Rc::new(Expr::If { cond, then, else_, span })
+                Rc::new(Expr::If {
+                    cond,
+                    then,
+                    else_,
+                    span,
+                })
             }
             ast::Expr::Assert(a) => {
                 let cond = self.opt(a.condition());
                 let body = self.opt(a.body());
-                let cspan = a.condition().map(|c| self.span_of(c.syntax())).unwrap_or(span);
-                Rc::new(Expr::Assert { cond, body, span: cspan })
+                let cspan = a
+                    .condition()
+                    .map(|c| self.span_of(c.syntax()))
+                    .unwrap_or(span);
+                Rc::new(Expr::Assert {
+                    cond,
+                    body,
+                    span: cspan,
+                })
             }
             ast::Expr::With(w) => {
                 let namespace = self.opt(w.namespace());
@@ -250,7 +309,11 @@ impl<'a> Lowerer<'a> {
                     Some(K::More) => BinOp::Gt,
                     Some(K::MoreOrEq) => BinOp::Ge,
                     Some(K::PipeRight) | Some(K::PipeLeft) | None => {
-                        self.err("nix::parse", "experimental Nix feature 'pipe-operators' is disabled", span);
+                        self.err(
+                            "nix::parse",
+                            "experimental Nix feature 'pipe-operators' is disabled",
+                            span,
+                        );
                         BinOp::Add
                     }
                 };
@@ -276,14 +339,22 @@ impl<'a> Lowerer<'a> {
             ast::LiteralKind::Integer(i) => match i.value() {
                 Ok(v) => Self::konst(Value::Int(v)),
                 Err(_) => {
-                    self.err("nix::parse", format!("invalid integer '{}'", i.syntax().text()), span);
+                    self.err(
+                        "nix::parse",
+                        format!("invalid integer '{}'", i.syntax().text()),
+                        span,
+                    );
                     Self::konst(Value::Null)
                 }
             },
             ast::LiteralKind::Float(f) => match f.value() {
                 Ok(v) => Self::konst(Value::Float(v)),
                 Err(_) => {
-                    self.err("nix::parse", format!("invalid float '{}'", f.syntax().text()), span);
+                    self.err(
+                        "nix::parse",
+                        format!("invalid float '{}'", f.syntax().text()),
+                        span,
+                    );
                     Self::konst(Value::Null)
                 }
             },
@@ -301,22 +372,37 @@ impl<'a> Lowerer<'a> {
             match scope {
                 Scope::Frame(names) => {
                     if let Some(&slot) = names.get(&name) {
-                        return Rc::new(Expr::Var { depth: depth as u32, slot });
+                        return Rc::new(Expr::Var {
+                            depth: depth as u32,
+                            slot,
+                        });
                     }
                 }
                 Scope::With => withs.push(depth as u32),
             }
         }
         if let Some(&slot) = self.ctx.globals.get(&name) {
-            return Rc::new(Expr::Var { depth: self.scopes.len() as u32, slot });
+            return Rc::new(Expr::Var {
+                depth: self.scopes.len() as u32,
+                slot,
+            });
         }
         if withs.is_empty() {
             self.errors.push(
-                Diagnostic::new("nix::undefined-variable", format!("undefined variable '{name}'"), Some(span)).with_label("not bound in any enclosing scope"),
+                Diagnostic::new(
+                    "nix::undefined-variable",
+                    format!("undefined variable '{name}'"),
+                    Some(span),
+                )
+                .with_label("not bound in any enclosing scope"),
             );
             return Self::konst(Value::Null);
         }
-        Rc::new(Expr::WithVar { name, withs: withs.into(), span })
+        Rc::new(Expr::WithVar {
+            name,
+            withs: withs.into(),
+            span,
+        })
     }
 
     fn string(&mut self, s: &ast::Str, span: Span) -> ExprRef {
@@ -352,12 +438,22 @@ impl<'a> Lowerer<'a> {
         Rc::new(Expr::Interp { parts: out, span })
     }
 
-    fn lint(&mut self, level: LintLevel, span: Span, msg: impl FnOnce() -> String, warn_word: &str, fatal_word: &str) {
+    fn lint(
+        &mut self,
+        level: LintLevel,
+        span: Span,
+        msg: impl FnOnce() -> String,
+        warn_word: &str,
+        fatal_word: &str,
+    ) {
         match level {
             LintLevel::Off => {}
             LintLevel::Warn => {
                 let m = msg().replace("{}", warn_word);
-                self.ctx.warnings.borrow_mut().push(Diagnostic::new("nix::lint", m, Some(span)));
+                self.ctx
+                    .warnings
+                    .borrow_mut()
+                    .push(Diagnostic::new("nix::lint", m, Some(span)));
             }
             LintLevel::Fatal => {
                 let m = msg().replace("{}", fatal_word);
@@ -472,7 +568,12 @@ impl<'a> Lowerer<'a> {
 
     // ------------------------------------------------------ attribute sets
 
-    fn collect_entries(&mut self, set: &mut PendingSet, entries: impl Iterator<Item = ast::Entry>, is_let: bool) {
+    fn collect_entries(
+        &mut self,
+        set: &mut PendingSet,
+        entries: impl Iterator<Item = ast::Entry>,
+        is_let: bool,
+    ) {
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
@@ -490,13 +591,19 @@ impl<'a> Lowerer<'a> {
                                 self.add_static(set, name, span, v);
                             }
                             Key::Dynamic(_, span) => {
-                                self.err("nix::parse", "dynamic attributes not allowed in inherit", span);
+                                self.err(
+                                    "nix::parse",
+                                    "dynamic attributes not allowed in inherit",
+                                    span,
+                                );
                             }
                         }
                     }
                 }
                 ast::Entry::AttrpathValue(apv) => {
-                    let (Some(path), Some(value)) = (apv.attrpath(), apv.value()) else { continue };
+                    let (Some(path), Some(value)) = (apv.attrpath(), apv.value()) else {
+                        continue;
+                    };
                     let keys: Vec<Key> = path.attrs().map(|a| self.attr_key(&a)).collect();
                     if keys.is_empty() {
                         continue;
@@ -559,7 +666,9 @@ impl<'a> Lowerer<'a> {
                 existing.inherit_sources.extend(new.inherit_sources);
                 for (n, (v, s)) in new.names.into_iter().zip(new.values) {
                     let v = match v {
-                        PendingValue::InheritFrom(k, sp) => PendingValue::InheritFrom(k + offset, sp),
+                        PendingValue::InheritFrom(k, sp) => {
+                            PendingValue::InheritFrom(k + offset, sp)
+                        }
                         v => v,
                     };
                     self.add_static(existing, n, s, v);
@@ -570,9 +679,15 @@ impl<'a> Lowerer<'a> {
                 let (l, c) = (prev_span.start, prev_span.end);
                 let _ = c;
                 self.errors.push(
-                    Diagnostic::new("nix::duplicate-attribute", format!("attribute '{name}' already defined"), Some(span))
-                        .with_label("defined again here")
-                        .with_help(format!("the first definition is at byte {l} of this file; remove one of them")),
+                    Diagnostic::new(
+                        "nix::duplicate-attribute",
+                        format!("attribute '{name}' already defined"),
+                        Some(span),
+                    )
+                    .with_label("defined again here")
+                    .with_help(format!(
+                        "the first definition is at byte {l} of this file; remove one of them"
+                    )),
                 );
             }
         }
@@ -596,15 +711,25 @@ impl<'a> Lowerer<'a> {
             // those before the new frame exists.
             let outer_inherits = self.lower_plain_inherits(&set);
             self.scopes.push(Scope::Frame(names));
-            let bindings = self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
+            let bindings =
+                self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
             let dynamics = self.lower_dynamics(set.dynamics);
             self.scopes.pop();
-            Rc::new(Expr::Attrs(Rc::new(AttrsDef { rec: true, bindings, dynamics })))
+            Rc::new(Expr::Attrs(Rc::new(AttrsDef {
+                rec: true,
+                bindings,
+                dynamics,
+            })))
         } else {
             let outer_inherits = self.lower_plain_inherits(&set);
-            let bindings = self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
+            let bindings =
+                self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
             let dynamics = self.lower_dynamics(set.dynamics);
-            Rc::new(Expr::Attrs(Rc::new(AttrsDef { rec: false, bindings, dynamics })))
+            Rc::new(Expr::Attrs(Rc::new(AttrsDef {
+                rec: false,
+                bindings,
+                dynamics,
+            })))
         }
     }
 
@@ -619,7 +744,13 @@ impl<'a> Lowerer<'a> {
             .collect()
     }
 
-    fn lower_bindings(&mut self, names: Vec<Sym>, values: Vec<(PendingValue, Span)>, outer: Vec<Option<ExprRef>>, sources: &[ast::Expr]) -> Bindings {
+    fn lower_bindings(
+        &mut self,
+        names: Vec<Sym>,
+        values: Vec<(PendingValue, Span)>,
+        outer: Vec<Option<ExprRef>>,
+        sources: &[ast::Expr],
+    ) -> Bindings {
         let inherit_sources = sources.iter().map(|e| self.expr(e)).collect();
         let list = names
             .into_iter()
@@ -629,13 +760,22 @@ impl<'a> Lowerer<'a> {
                 let value = match v {
                     PendingValue::Expr(e) => BindingValue::Expr(self.lambda_named(&e, name)),
                     PendingValue::Nested(n) => BindingValue::Expr(self.finish_set(n, span)),
-                    PendingValue::Inherit(_) => BindingValue::Inherit(outer.expect("lowered above")),
-                    PendingValue::InheritFrom(source, sp) => BindingValue::InheritFrom { source, name, span: sp },
+                    PendingValue::Inherit(_) => {
+                        BindingValue::Inherit(outer.expect("lowered above"))
+                    }
+                    PendingValue::InheritFrom(source, sp) => BindingValue::InheritFrom {
+                        source,
+                        name,
+                        span: sp,
+                    },
                 };
                 Binding { name, value, span }
             })
             .collect();
-        Bindings { list, inherit_sources }
+        Bindings {
+            list,
+            inherit_sources,
+        }
     }
 
     /// Lowers a binding's value, naming it when it is a function (for
@@ -648,7 +788,10 @@ impl<'a> Lowerer<'a> {
         self.expr(e)
     }
 
-    fn lower_dynamics(&mut self, dynamics: Vec<(ast::Attr, PendingValue, Span)>) -> Vec<(ExprRef, ExprRef, Span)> {
+    fn lower_dynamics(
+        &mut self,
+        dynamics: Vec<(ast::Attr, PendingValue, Span)>,
+    ) -> Vec<(ExprRef, ExprRef, Span)> {
         dynamics
             .into_iter()
             .map(|(a, v, span)| {
@@ -682,7 +825,10 @@ impl<'a> Lowerer<'a> {
             }
         };
         self.scopes.pop();
-        Rc::new(Expr::Let { bindings: Rc::new(bindings), body })
+        Rc::new(Expr::Let {
+            bindings: Rc::new(bindings),
+            body,
+        })
     }
 
     fn lambda(&mut self, l: &ast::Lambda, span: Span, name: Option<Sym>) -> ExprRef {
@@ -694,24 +840,39 @@ impl<'a> Lowerer<'a> {
                 (Param::Ident, Some(n), None)
             }
             Some(ast::Param::Pattern(p)) => {
-                let at = p.pat_bind().and_then(|b| b.ident()).map(|i| Sym::new(&ident_text(&i)));
+                let at = p
+                    .pat_bind()
+                    .and_then(|b| b.ident())
+                    .map(|i| Sym::new(&ident_text(&i)));
                 let mut entries = Vec::new();
                 for (i, e) in p.pat_entries().enumerate() {
                     let Some(id) = e.ident() else { continue };
                     let n = Sym::new(&ident_text(&id));
                     let sp = self.span_of(id.syntax());
                     if names.insert(n, i as u32).is_some() {
-                        self.err("nix::duplicate-formal", format!("duplicate formal function argument '{n}'"), sp);
+                        self.err(
+                            "nix::duplicate-formal",
+                            format!("duplicate formal function argument '{n}'"),
+                            sp,
+                        );
                     }
                     entries.push((n, e.default(), sp));
                 }
                 if let Some(a) = at {
                     if names.contains_key(&a) {
-                        self.err("nix::duplicate-formal", format!("duplicate formal function argument '{a}'"), span);
+                        self.err(
+                            "nix::duplicate-formal",
+                            format!("duplicate formal function argument '{a}'"),
+                            span,
+                        );
                     }
                     names.insert(a, entries.len() as u32);
                 }
-                (Param::Ident, at, Some((entries, p.ellipsis_token().is_some(), at)))
+                (
+                    Param::Ident,
+                    at,
+                    Some((entries, p.ellipsis_token().is_some(), at)),
+                )
             }
             None => (Param::Ident, None, None),
         };
@@ -720,14 +881,33 @@ impl<'a> Lowerer<'a> {
         let param = match pattern {
             None => param,
             Some((entries, ellipsis, at)) => {
-                let formals = entries.into_iter().map(|(name, d, span)| Formal { name, default: d.map(|d| self.expr(&d)), span }).collect();
-                Param::Pattern { formals, ellipsis, at }
+                let formals = entries
+                    .into_iter()
+                    .map(|(name, d, span)| Formal {
+                        name,
+                        default: d.map(|d| self.expr(&d)),
+                        span,
+                    })
+                    .collect();
+                Param::Pattern {
+                    formals,
+                    ellipsis,
+                    at,
+                }
             }
         };
         let body = self.opt(l.body());
         self.scopes.pop();
         let strict = matches!(param, Param::Pattern { .. }) || forces_first(&body, 0);
-        Rc::new(Expr::Lambda(Rc::new(LambdaDef { strict, name, param_name, param, body, nslots, span })))
+        Rc::new(Expr::Lambda(Rc::new(LambdaDef {
+            strict,
+            name,
+            param_name,
+            param,
+            body,
+            nslots,
+            span,
+        })))
     }
 }
 

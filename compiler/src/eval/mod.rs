@@ -59,7 +59,8 @@ impl Default for EvalOptions {
             max_call_depth: 10_000,
             impure: true,
             // Nix reads its `abort-on-warn` setting from this variable too.
-            abort_on_warn: std::env::var("NIX_ABORT_ON_WARN").is_ok_and(|v| v == "1" || v == "true"),
+            abort_on_warn: std::env::var("NIX_ABORT_ON_WARN")
+                .is_ok_and(|v| v == "1" || v == "true"),
             features: Vec::new(),
             lints: lower::Lints::default(),
         }
@@ -127,19 +128,35 @@ impl Evaluator {
     }
 
     /// Parses and lowers a source text into an expression.
-    pub fn parse(&mut self, name: String, dir: PathBuf, text: &str) -> Result<ExprRef, Vec<Diagnostic>> {
+    pub fn parse(
+        &mut self,
+        name: String,
+        dir: PathBuf,
+        text: &str,
+    ) -> Result<ExprRef, Vec<Diagnostic>> {
         let file = self.add_source(name, dir.clone(), text.into());
         self.parse_file(file, None)
     }
 
-    fn parse_file(&mut self, file: FileId, scoped: Option<&[Sym]>) -> Result<ExprRef, Vec<Diagnostic>> {
+    fn parse_file(
+        &mut self,
+        file: FileId,
+        scoped: Option<&[Sym]>,
+    ) -> Result<ExprRef, Vec<Diagnostic>> {
         let src = self.sources.get(file).clone();
         let parsed = crate::syntax::parse(&src.text, file);
         if !parsed.errors.is_empty() {
             return Err(parsed.errors);
         }
         let warnings = std::cell::RefCell::new(Vec::new());
-        let ctx = lower::LowerCtx { file, dir: &src.dir, globals: &self.globals, home: std::env::var("HOME").ok(), lints: self.opts.lints, warnings: &warnings };
+        let ctx = lower::LowerCtx {
+            file,
+            dir: &src.dir,
+            globals: &self.globals,
+            home: std::env::var("HOME").ok(),
+            lints: self.opts.lints,
+            warnings: &warnings,
+        };
         let r = match scoped {
             Some(names) => lower::lower_scoped(ctx, &parsed.root, names),
             None => lower::lower(ctx, &parsed.root),
@@ -182,18 +199,42 @@ impl Evaluator {
         Ok(v)
     }
 
-    pub(crate) fn load_file(&mut self, path: &Path, span: Option<Span>, scoped: Option<&[Sym]>) -> EvalResult<ExprRef> {
+    pub(crate) fn load_file(
+        &mut self,
+        path: &Path,
+        span: Option<Span>,
+        scoped: Option<&[Sym]>,
+    ) -> EvalResult<ExprRef> {
         // Files made by `builtins.toFile` exist only in this evaluation.
-        let in_memory = self.text_files.get(&path.display().to_string()).map(|(c, _)| c.clone().into_bytes());
+        let in_memory = self
+            .text_files
+            .get(&path.display().to_string())
+            .map(|(c, _)| c.clone().into_bytes());
         let bytes = match in_memory {
             Some(b) => b,
-            None => std::fs::read(path).map_err(|e| EvalError::new(ErrorKind::Other, "nix::io", format!("cannot read '{}': {}", path.display(), io_msg(&e)), span))?,
+            None => std::fs::read(path).map_err(|e| {
+                EvalError::new(
+                    ErrorKind::Other,
+                    "nix::io",
+                    format!("cannot read '{}': {}", path.display(), io_msg(&e)),
+                    span,
+                )
+            })?,
         };
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"));
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"));
         let placeholder = self.add_source(path.display().to_string(), dir.clone(), "".into());
-        let text = crate::syntax::decode(&bytes, placeholder).map_err(|d| EvalError { kind: ErrorKind::Other, diag: Box::new(d) })?;
+        let text = crate::syntax::decode(&bytes, placeholder).map_err(|d| EvalError {
+            kind: ErrorKind::Other,
+            diag: d,
+        })?;
         let file = self.add_source(path.display().to_string(), dir, text.into());
-        self.parse_file(file, scoped).map_err(|mut ds| EvalError { kind: ErrorKind::Other, diag: Box::new(ds.remove(0)) })
+        self.parse_file(file, scoped).map_err(|mut ds| EvalError {
+            kind: ErrorKind::Other,
+            diag: Box::new(ds.remove(0)),
+        })
     }
 
     /// Deep-forces a value (as `--strict` and `deepSeq` do).
@@ -202,14 +243,23 @@ impl Evaluator {
         self.force_deep_inner(v, &mut seen)
     }
 
-    fn force_deep_inner(&mut self, v: &Value, seen: &mut rustc_hash::FxHashSet<usize>) -> EvalResult<()> {
+    fn force_deep_inner(
+        &mut self,
+        v: &Value,
+        seen: &mut rustc_hash::FxHashSet<usize>,
+    ) -> EvalResult<()> {
         match v {
             Value::Attrs(a) => {
                 if !seen.insert(Rc::as_ptr(a) as usize) {
                     return Ok(());
                 }
                 for attr in a.entries.iter() {
-                    let x = self.force(&attr.value).map_err(|e| e.context(format!("while evaluating the attribute '{}'", attr.name), attr.pos))?;
+                    let x = self.force(&attr.value).map_err(|e| {
+                        e.context(
+                            format!("while evaluating the attribute '{}'", attr.name),
+                            attr.pos,
+                        )
+                    })?;
                     self.enter()?;
                     let r = self.force_deep_inner(&x, seen);
                     self.leave();
@@ -236,7 +286,14 @@ impl Evaluator {
     pub fn warn(&mut self, msg: &str) -> EvalResult<()> {
         let _ = writeln!(self.stderr, "evaluation warning: {msg}");
         if self.opts.abort_on_warn {
-            return Err(EvalError::new(ErrorKind::Abort, "nix::warning", format!("aborting to reveal stack trace of warning, as abort-on-warn is set: {msg}"), None));
+            return Err(EvalError::new(
+                ErrorKind::Abort,
+                "nix::warning",
+                format!(
+                    "aborting to reveal stack trace of warning, as abort-on-warn is set: {msg}"
+                ),
+                None,
+            ));
         }
         Ok(())
     }

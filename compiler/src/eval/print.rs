@@ -8,13 +8,21 @@ use rustc_hash::FxHashSet;
 /// Formats a float like C++'s default ostream (`%g`, 6 significant digits).
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {
-        return if f.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if f.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if f.is_infinite() {
         return if f < 0.0 { "-inf".into() } else { "inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let prec = 6i32;
     let exp = {
@@ -59,7 +67,9 @@ pub fn escape_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-const KEYWORDS: &[&str] = &["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"];
+const KEYWORDS: &[&str] = &[
+    "if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or",
+];
 
 pub fn is_plain_identifier(s: &str) -> bool {
     let mut cs = s.chars();
@@ -67,7 +77,8 @@ pub fn is_plain_identifier(s: &str) -> bool {
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
         _ => return false,
     }
-    cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-') && !KEYWORDS.contains(&s)
+    cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-')
+        && !KEYWORDS.contains(&s)
 }
 
 pub fn print_attr_name(s: &str, out: &mut String) {
@@ -176,7 +187,14 @@ impl Evaluator {
         out
     }
 
-    fn print_into(&mut self, v: &Value, id: Option<usize>, strict: bool, seen: &mut FxHashSet<usize>, out: &mut String) -> EvalResult<()> {
+    fn print_into(
+        &mut self,
+        v: &Value,
+        id: Option<usize>,
+        strict: bool,
+        seen: &mut FxHashSet<usize>,
+        out: &mut String,
+    ) -> EvalResult<()> {
         match v {
             Value::Attrs(a) => {
                 if let Some(id) = id {
@@ -222,7 +240,13 @@ impl Evaluator {
         Ok(())
     }
 
-    fn print_thunk(&mut self, t: &Thunk, strict: bool, seen: &mut FxHashSet<usize>, out: &mut String) -> EvalResult<()> {
+    fn print_thunk(
+        &mut self,
+        t: &Thunk,
+        strict: bool,
+        seen: &mut FxHashSet<usize>,
+        out: &mut String,
+    ) -> EvalResult<()> {
         let v = if strict {
             self.force(t)?
         } else {

@@ -20,7 +20,9 @@ pub const EVAL_STACK: usize = 2 << 30;
 /// The evaluation stack size: `NIXCFG_EVAL_STACK` (bytes, or with a K, M
 /// or G suffix) or `EVAL_STACK`.
 pub fn eval_stack_size() -> usize {
-    let Ok(v) = std::env::var("NIXCFG_EVAL_STACK") else { return EVAL_STACK };
+    let Ok(v) = std::env::var("NIXCFG_EVAL_STACK") else {
+        return EVAL_STACK;
+    };
     let v = v.trim();
     let (num, mult) = match v.chars().last() {
         Some('K' | 'k') => (&v[..v.len() - 1], 1 << 10),
@@ -28,7 +30,9 @@ pub fn eval_stack_size() -> usize {
         Some('G' | 'g') => (&v[..v.len() - 1], 1 << 30),
         _ => (v, 1),
     };
-    num.parse::<usize>().map(|n| (n * mult).max(1 << 20)).unwrap_or(EVAL_STACK)
+    num.parse::<usize>()
+        .map(|n| (n * mult).max(1 << 20))
+        .unwrap_or(EVAL_STACK)
 }
 
 /// Runs `f` on a thread with a large stack.
@@ -50,7 +54,11 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 impl Evaluator {
     /// nix-instantiate's `autoCallFunction`.
     pub fn auto_call(&mut self, v: Value, args: &[(String, AutoArg)]) -> EvalResult<Value> {
-        let span = Span { file: crate::source::FileId(0), start: 0, end: 0 };
+        let span = Span {
+            file: crate::source::FileId(0),
+            start: 0,
+            end: 0,
+        };
         match &v {
             Value::Attrs(a) if a.get(self.syms.functor).is_some() => {
                 let f = a.get(self.syms.functor).cloned().expect("checked");
@@ -59,7 +67,10 @@ impl Evaluator {
                 self.auto_call(inner, args)
             }
             Value::Lambda(c) => {
-                let expr::Param::Pattern { formals, ellipsis, .. } = &c.def.param else {
+                let expr::Param::Pattern {
+                    formals, ellipsis, ..
+                } = &c.def.param
+                else {
                     return Ok(v);
                 };
                 let mut entries = Vec::new();
@@ -69,7 +80,11 @@ impl Evaluator {
                         continue;
                     }
                     let t = self.auto_arg_thunk(arg)?;
-                    entries.push(Attr { name: sym, value: t, pos: None });
+                    entries.push(Attr {
+                        name: sym,
+                        value: t,
+                        pos: None,
+                    });
                 }
                 for f in formals {
                     if f.default.is_none() && !entries.iter().any(|e| e.name == f.name) {
@@ -81,7 +96,11 @@ impl Evaluator {
                     }
                 }
                 let _ = span;
-                self.call_value(v.clone(), Thunk::value(Value::attrs(Attrs::from_unsorted(entries))), None)
+                self.call_value(
+                    v.clone(),
+                    Thunk::value(Value::attrs(Attrs::from_unsorted(entries))),
+                    None,
+                )
             }
             _ => Ok(v),
         }
@@ -92,7 +111,12 @@ impl Evaluator {
             AutoArg::Str(s) => Ok(Thunk::value(Value::str(s.clone()))),
             AutoArg::Expr(e) => {
                 let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-                let parsed = self.parse("«arg»".into(), cwd, e).map_err(|mut d| EvalError { kind: ErrorKind::Other, diag: Box::new(d.remove(0)) })?;
+                let parsed = self
+                    .parse("«arg»".into(), cwd, e)
+                    .map_err(|mut d| EvalError {
+                        kind: ErrorKind::Other,
+                        diag: Box::new(d.remove(0)),
+                    })?;
                 let env = self.base_env.clone();
                 Ok(self.thunk_of(&parsed, &env))
             }
@@ -100,7 +124,12 @@ impl Evaluator {
     }
 
     /// `-A a.b.0.c`: attribute names and list indices.
-    pub fn select_attr_path(&mut self, mut v: Value, path: &str, args: &[(String, AutoArg)]) -> EvalResult<Value> {
+    pub fn select_attr_path(
+        &mut self,
+        mut v: Value,
+        path: &str,
+        args: &[(String, AutoArg)],
+    ) -> EvalResult<Value> {
         if path.is_empty() {
             return Ok(v);
         }
@@ -109,13 +138,21 @@ impl Evaluator {
             match &v {
                 Value::List(l) if part.parse::<usize>().is_ok() => {
                     let i: usize = part.parse().expect("checked");
-                    let t = l.get(i).cloned().ok_or_else(|| self.err(format!("list index {i} in selection path '{path}' is out of range"), None))?;
+                    let t = l.get(i).cloned().ok_or_else(|| {
+                        self.err(
+                            format!("list index {i} in selection path '{path}' is out of range"),
+                            None,
+                        )
+                    })?;
                     v = self.force(&t)?;
                 }
                 Value::Attrs(a) => {
                     let t = a.get(Sym::new(&part)).cloned().ok_or_else(|| {
                         let names: Vec<&str> = a.entries.iter().map(|e| e.name.as_str()).collect();
-                        let mut e = self.err(format!("attribute '{part}' in selection path '{path}' not found"), None);
+                        let mut e = self.err(
+                            format!("attribute '{part}' in selection path '{path}' not found"),
+                            None,
+                        );
                         if let Some(s) = builtins::suggest(&part, &names) {
                             e = e.help(format!("did you mean '{s}'?"));
                         }
@@ -160,7 +197,10 @@ impl Evaluator {
         match v {
             Value::Attrs(a) => {
                 if self.is_derivation(a)? {
-                    let t = a.get(self.syms.drv_path).cloned().ok_or_else(|| self.err("derivation has no drvPath", None))?;
+                    let t = a
+                        .get(self.syms.drv_path)
+                        .cloned()
+                        .ok_or_else(|| self.err("derivation has no drvPath", None))?;
                     match self.force(&t)? {
                         Value::String(s) => out.push(s.s.clone()),
                         o => return Err(self.type_err("a string", &o, None)),
@@ -178,7 +218,15 @@ impl Evaluator {
                     self.collect_drvs(&x, out, depth + 1)?;
                 }
             }
-            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) | Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) | Value::Path(_) => {
+            Value::Lambda(_)
+            | Value::PrimOp(_)
+            | Value::PrimOpApp(_)
+            | Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::String(_)
+            | Value::Path(_) => {
                 if depth == 0 {
                     return Err(self.err(format!("expression does not evaluate to a derivation (or a set or list of those): {}", v.type_name()), None));
                 }

@@ -19,7 +19,11 @@ pub fn base32_encode(hash: &[u8]) -> String {
         let i = b / 8;
         let j = b % 8;
         let lo = (hash[i] as u32) >> j;
-        let hi = if i + 1 < hash.len() { (hash[i + 1] as u32) << (8 - j) } else { 0 };
+        let hi = if i + 1 < hash.len() {
+            (hash[i + 1] as u32) << (8 - j)
+        } else {
+            0
+        };
         s.push(BASE32[((lo | hi) & 0x1f) as usize] as char);
     }
     s
@@ -95,22 +99,42 @@ fn with_refs(ty: &str, refs: &[String], self_ref: bool) -> String {
 
 /// A text file in the store (`builtins.toFile`, `.drv` files).
 pub fn make_text_path(store_dir: &str, name: &str, contents: &[u8], refs: &[String]) -> String {
-    make_store_path(store_dir, &with_refs("text", refs, false), &sha256(contents), name)
+    make_store_path(
+        store_dir,
+        &with_refs("text", refs, false),
+        &sha256(contents),
+        name,
+    )
 }
 
 /// A path added by content (`"${./src}"`): sha256 of its NAR.
-pub fn make_source_path(store_dir: &str, name: &str, nar_hash: &[u8; 32], refs: &[String]) -> String {
+pub fn make_source_path(
+    store_dir: &str,
+    name: &str,
+    nar_hash: &[u8; 32],
+    refs: &[String],
+) -> String {
     make_store_path(store_dir, &with_refs("source", refs, false), nar_hash, name)
 }
 
 /// A fixed-output path.
-pub fn make_fixed_output_path(store_dir: &str, name: &str, recursive: bool, algo: &str, hash: &[u8]) -> String {
+pub fn make_fixed_output_path(
+    store_dir: &str,
+    name: &str,
+    recursive: bool,
+    algo: &str,
+    hash: &[u8],
+) -> String {
     if recursive && algo == "sha256" {
         let mut h = [0u8; 32];
         h.copy_from_slice(hash);
         return make_source_path(store_dir, name, &h, &[]);
     }
-    let inner = format!("fixed:out:{}{algo}:{}:", if recursive { "r:" } else { "" }, hex(hash));
+    let inner = format!(
+        "fixed:out:{}{algo}:{}:",
+        if recursive { "r:" } else { "" },
+        hex(hash)
+    );
     make_store_path(store_dir, "output:out", &sha256(inner.as_bytes()), name)
 }
 
@@ -122,8 +146,18 @@ pub fn output_path_name(drv_name: &str, output: &str) -> String {
     }
 }
 
-pub fn make_output_path(store_dir: &str, output: &str, hash_modulo: &[u8; 32], drv_name: &str) -> String {
-    make_store_path(store_dir, &format!("output:{output}"), hash_modulo, &output_path_name(drv_name, output))
+pub fn make_output_path(
+    store_dir: &str,
+    output: &str,
+    hash_modulo: &[u8; 32],
+    drv_name: &str,
+) -> String {
+    make_store_path(
+        store_dir,
+        &format!("output:{output}"),
+        hash_modulo,
+        &output_path_name(drv_name, output),
+    )
 }
 
 /// Checks a store path name as Nix does.
@@ -134,7 +168,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.len() > 211 {
         return Err("name must be less than 212 characters".into());
     }
-    if name.starts_with('.') && (name == "." || name == ".." || name.starts_with(".-") || name.starts_with("..-")) {
+    if name.starts_with('.')
+        && (name == "." || name == ".." || name.starts_with(".-") || name.starts_with("..-"))
+    {
         return Err(format!("name '{name}' is not valid"));
     }
     for c in name.chars() {
@@ -154,7 +190,10 @@ pub enum NarNode {
     Directory(Vec<(String, NarNode)>),
 }
 
-pub fn read_tree(path: &Path, filter: &mut dyn FnMut(&Path, &str) -> io::Result<bool>) -> io::Result<NarNode> {
+pub fn read_tree(
+    path: &Path,
+    filter: &mut dyn FnMut(&Path, &str) -> io::Result<bool>,
+) -> io::Result<NarNode> {
     let meta = std::fs::symlink_metadata(path)?;
     let ft = meta.file_type();
     if ft.is_symlink() {
@@ -177,14 +216,20 @@ pub fn read_tree(path: &Path, filter: &mut dyn FnMut(&Path, &str) -> io::Result<
                 "unknown"
             };
             if filter(&p, ty)? {
-                out.push((e.file_name().to_string_lossy().into_owned(), read_tree(&p, filter)?));
+                out.push((
+                    e.file_name().to_string_lossy().into_owned(),
+                    read_tree(&p, filter)?,
+                ));
             }
         }
         Ok(NarNode::Directory(out))
     } else {
         use std::os::unix::fs::PermissionsExt;
         let executable = meta.permissions().mode() & 0o100 != 0;
-        Ok(NarNode::Regular { executable, contents: std::fs::read(path)? })
+        Ok(NarNode::Regular {
+            executable,
+            contents: std::fs::read(path)?,
+        })
     }
 }
 
@@ -199,7 +244,10 @@ fn nar_node(h: &mut Sha256, n: &NarNode) {
     nar_str(h, b"(");
     nar_str(h, b"type");
     match n {
-        NarNode::Regular { executable, contents } => {
+        NarNode::Regular {
+            executable,
+            contents,
+        } => {
             nar_str(h, b"regular");
             if *executable {
                 nar_str(h, b"executable");

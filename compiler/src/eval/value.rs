@@ -38,7 +38,10 @@ pub type Context = BTreeSet<String>;
 
 impl NixString {
     pub fn plain(s: impl Into<String>) -> Value {
-        Value::String(Rc::new(NixString { s: s.into(), ctx: Context::new() }))
+        Value::String(Rc::new(NixString {
+            s: s.into(),
+            ctx: Context::new(),
+        }))
     }
     pub fn with_ctx(s: impl Into<String>, ctx: Context) -> Value {
         Value::String(Rc::new(NixString { s: s.into(), ctx }))
@@ -74,9 +77,22 @@ impl std::ops::Deref for List {
     }
 }
 
+/// Whether dropping this reference may free a container (and so recurse).
+#[inline]
+fn may_nest(t: &Thunk) -> bool {
+    match t {
+        Thunk::Val(Value::Attrs(a)) => Rc::strong_count(a) == 1,
+        Thunk::Val(Value::List(l)) => Rc::strong_count(l) == 1,
+        Thunk::Val(Value::Lambda(c)) => Rc::strong_count(c) == 1,
+        Thunk::Val(Value::PrimOpApp(p)) => Rc::strong_count(p) == 1,
+        Thunk::Val(_) => false,
+        Thunk::Lazy(c) => Rc::strong_count(c) == 1,
+    }
+}
+
 impl Drop for List {
     fn drop(&mut self) {
-        if !self.0.is_empty() {
+        if self.0.iter().any(may_nest) {
             guarded_drop(Garbage::Thunks(std::mem::take(&mut self.0)));
         }
     }
@@ -84,7 +100,7 @@ impl Drop for List {
 
 impl Drop for Attrs {
     fn drop(&mut self) {
-        if !self.entries.is_empty() {
+        if self.entries.iter().any(|a| may_nest(&a.value)) {
             guarded_drop(Garbage::Attrs(std::mem::take(&mut self.entries)));
         }
     }
@@ -145,7 +161,13 @@ impl Attrs {
     /// Position of `name` in the sorted entries, or where it would go.
     fn search(&self, name: Sym) -> Result<usize, usize> {
         let key = name.as_str();
-        self.entries.binary_search_by(|a| if a.name == name { std::cmp::Ordering::Equal } else { a.name.as_str().cmp(key) })
+        self.entries.binary_search_by(|a| {
+            if a.name == name {
+                std::cmp::Ordering::Equal
+            } else {
+                a.name.as_str().cmp(key)
+            }
+        })
     }
 
     /// `self // other`: a merge of two sorted runs, `other` winning.
@@ -282,7 +304,16 @@ impl Drop for ThunkCell {
         }
         let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
         // Scalars cannot nest: free them without the bookkeeping below.
-        if let ThunkState::Done(Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Path(_) | Value::String(_)) | ThunkState::Blackhole = st {
+        if let ThunkState::Done(
+            Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Path(_)
+            | Value::String(_),
+        )
+        | ThunkState::Blackhole = st
+        {
             return;
         }
         let garbage: [Option<Garbage>; 2] = match st {
@@ -309,7 +340,10 @@ impl Thunk {
     }
     /// A lazy cell: one whose state can be replaced later.
     pub fn cell(st: ThunkState) -> Thunk {
-        Thunk::Lazy(Rc::new(ThunkCell { state: RefCell::new(st), reg: std::cell::Cell::new(UNREGISTERED) }))
+        Thunk::Lazy(Rc::new(ThunkCell {
+            state: RefCell::new(st),
+            reg: std::cell::Cell::new(UNREGISTERED),
+        }))
     }
     /// The value if already computed.
     #[inline]
@@ -404,8 +438,8 @@ impl Thunk {
 
 impl Drop for EnvFrame {
     fn drop(&mut self) {
-        let slots = std::mem::take(self.slots.get_mut());
-        if !slots.is_empty() {
+        if self.slots.get_mut().iter().any(may_nest) {
+            let slots = std::mem::take(self.slots.get_mut());
             guarded_drop(Garbage::Slots(slots));
         }
         let i = self.reg.get();
@@ -441,7 +475,9 @@ pub struct Heap {
 impl Default for Heap {
     fn default() -> Self {
         REGISTRY.with(|r| r.borrow_mut().live_evaluators += 1);
-        Heap { _not_send: std::marker::PhantomData }
+        Heap {
+            _not_send: std::marker::PhantomData,
+        }
     }
 }
 
@@ -449,7 +485,11 @@ impl Heap {
     /// A frame that cannot be part of a cycle (function arguments, `with`).
     #[inline]
     pub fn env(&mut self, slots: Slots, parent: Option<Env>) -> Env {
-        Rc::new(EnvFrame { slots: RefCell::new(slots), parent, reg: std::cell::Cell::new(UNREGISTERED) })
+        Rc::new(EnvFrame {
+            slots: RefCell::new(slots),
+            parent,
+            reg: std::cell::Cell::new(UNREGISTERED),
+        })
     }
 
     /// A frame whose slots may refer back to it (`let`, `rec`, defaults).
@@ -567,6 +607,9 @@ impl Value {
     }
 
     pub fn is_function(&self) -> bool {
-        matches!(self, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_))
+        matches!(
+            self,
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
+        )
     }
 }

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses a part of these helpers
 //! Shared helpers: locating the shared corpora, copying them with their
 //! symlinks restored, and comparing runner results with the known-failure
 //! lists.
@@ -8,7 +9,9 @@ use std::process::Command;
 
 /// `../shared/conformance/NAME`, relative to the repository root.
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance")
+        .join(name)
 }
 
 pub fn nixcfg() -> &'static str {
@@ -19,15 +22,24 @@ pub fn nixcfg() -> &'static str {
 /// as plain files whose content is the target: `links` names those, and
 /// they are made real symlinks again.
 pub fn copy_tree(from: &Path, to: &Path, links: &[&str]) {
-    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("cp runs");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp runs");
     assert!(status.success(), "copying {} failed", from.display());
     let _ = Command::new("chmod").arg("-R").arg("u+w").arg(to).status();
     for l in links {
         let p = to.join(l);
-        if std::fs::symlink_metadata(&p).map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+        if std::fs::symlink_metadata(&p)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false)
+        {
             continue;
         }
-        let target = std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("reading {}", p.display()));
+        let target =
+            std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("reading {}", p.display()));
         std::fs::remove_file(&p).unwrap();
         std::os::unix::fs::symlink(target.trim_end_matches('\n'), &p).unwrap();
     }
@@ -35,7 +47,9 @@ pub fn copy_tree(from: &Path, to: &Path, links: &[&str]) {
 
 /// `case<TAB>reason` lines; `#` starts a comment.
 pub fn known_failures(file: &str) -> BTreeMap<String, String> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("known-failures").join(file);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("known-failures")
+        .join(file);
     let text = std::fs::read_to_string(&p).unwrap_or_default();
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
@@ -51,7 +65,10 @@ pub fn results(output: &str) -> BTreeMap<String, (bool, String)> {
     let mut m = BTreeMap::new();
     for line in output.lines() {
         if let Some(rest) = line.strip_prefix("PASS ") {
-            m.insert(rest.split_whitespace().next().unwrap_or("").to_string(), (true, String::new()));
+            m.insert(
+                rest.split_whitespace().next().unwrap_or("").to_string(),
+                (true, String::new()),
+            );
         } else if let Some(rest) = line.strip_prefix("FAIL ") {
             let name = rest.split_whitespace().next().unwrap_or("").to_string();
             m.insert(name, (false, rest.to_string()));
@@ -61,21 +78,33 @@ pub fn results(output: &str) -> BTreeMap<String, (bool, String)> {
 }
 
 /// Fails when an unlisted case fails or a listed case passes.
-pub fn check_against_known(results: &BTreeMap<String, (bool, String)>, known: &BTreeMap<String, String>, list: &str) {
+pub fn check_against_known(
+    results: &BTreeMap<String, (bool, String)>,
+    known: &BTreeMap<String, String>,
+    list: &str,
+) {
     let mut problems = Vec::new();
     for (name, (passed, why)) in results {
         match (passed, known.contains_key(name)) {
             (false, false) => problems.push(format!("new failure: {why}")),
-            (true, true) => problems.push(format!("{name} passes now: remove it from known-failures/{list}")),
+            (true, true) => problems.push(format!(
+                "{name} passes now: remove it from known-failures/{list}"
+            )),
             _ => {}
         }
     }
     for name in known.keys() {
         if !results.contains_key(name) {
-            problems.push(format!("{name} is listed in known-failures/{list} but was not run"));
+            problems.push(format!(
+                "{name} is listed in known-failures/{list} but was not run"
+            ));
         }
     }
     let passed = results.values().filter(|(p, _)| *p).count();
-    eprintln!("{passed} of {} cases pass; {} known failures", results.len(), known.len());
+    eprintln!(
+        "{passed} of {} cases pass; {} known failures",
+        results.len(),
+        known.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

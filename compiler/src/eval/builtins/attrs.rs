@@ -7,15 +7,21 @@ use crate::eval::value::ThunkState;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Thunk, Value};
 use crate::source::Span;
 
-
 fn attr_names(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let set = ev.arg_attrs(&a[0], s)?;
-    Ok(Value::list(set.entries.iter().map(|e| Thunk::value(Value::str(e.name.as_str()))).collect()))
+    Ok(Value::list(
+        set.entries
+            .iter()
+            .map(|e| Thunk::value(Value::str(e.name.as_str())))
+            .collect(),
+    ))
 }
 
 fn attr_values(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let set = ev.arg_attrs(&a[0], s)?;
-    Ok(Value::list(set.entries.iter().map(|e| e.value.clone()).collect()))
+    Ok(Value::list(
+        set.entries.iter().map(|e| e.value.clone()).collect(),
+    ))
 }
 
 fn get_attr(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -44,7 +50,13 @@ fn remove_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     for t in names.iter() {
         drop.insert(Sym::new(&ev.arg_str(t, s)?));
     }
-    Ok(Value::attrs(Attrs::from_sorted(set.entries.iter().filter(|e| !drop.contains(&e.name)).cloned().collect())))
+    Ok(Value::attrs(Attrs::from_sorted(
+        set.entries
+            .iter()
+            .filter(|e| !drop.contains(&e.name))
+            .cloned()
+            .collect(),
+    )))
 }
 
 /// Builds a set from entries in which the first of equal names wins.
@@ -59,11 +71,25 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
     let mut entries = Vec::with_capacity(list.len());
     for t in list.iter() {
         let item = ev.arg_attrs(t, s)?;
-        let name_t = item.get(ev.syms.name).cloned().ok_or_else(|| ev.err("attribute 'name' missing", Some(s)).context("while evaluating an element of the list passed to builtins.listToAttrs", Some(s)))?;
+        let name_t = item.get(ev.syms.name).cloned().ok_or_else(|| {
+            ev.err("attribute 'name' missing", Some(s)).context(
+                "while evaluating an element of the list passed to builtins.listToAttrs",
+                Some(s),
+            )
+        })?;
         let name = ev.arg_str(&name_t, s)?;
-        let value = item.get(ev.syms.value).cloned().ok_or_else(|| ev.err("attribute 'value' missing", Some(s)).context("while evaluating an element of the list passed to builtins.listToAttrs", Some(s)))?;
+        let value = item.get(ev.syms.value).cloned().ok_or_else(|| {
+            ev.err("attribute 'value' missing", Some(s)).context(
+                "while evaluating an element of the list passed to builtins.listToAttrs",
+                Some(s),
+            )
+        })?;
         let pos = item.get_attr(ev.syms.value).and_then(|a| a.pos);
-        entries.push(Attr { name: Sym::new(&name), value, pos });
+        entries.push(Attr {
+            name: Sym::new(&name),
+            value,
+            pos,
+        });
     }
     Ok(Value::attrs(first_wins(entries)))
 }
@@ -75,9 +101,17 @@ fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         .entries
         .iter()
         .map(|e| {
-            let t = ev.heap.thunk(ThunkState::Apply2(f.clone(), Thunk::value(Value::str(e.name.as_str())), e.value.clone()));
+            let t = ev.heap.thunk(ThunkState::Apply2(
+                f.clone(),
+                Thunk::value(Value::str(e.name.as_str())),
+                e.value.clone(),
+            ));
             // Like Nix, the mapped set has no positions.
-            Attr { name: e.name, value: t, pos: None }
+            Attr {
+                name: e.name,
+                value: t,
+                pos: None,
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -86,7 +120,12 @@ fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let x = ev.arg_attrs(&a[0], s)?;
     let y = ev.arg_attrs(&a[1], s)?;
-    let entries = y.entries.iter().filter(|e| x.get(e.name).is_some()).cloned().collect();
+    let entries = y
+        .entries
+        .iter()
+        .filter(|e| x.get(e.name).is_some())
+        .cloned()
+        .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }
 
@@ -108,7 +147,14 @@ fn function_args(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
         Value::Lambda(c) => match &c.def.param {
             Param::Ident => Ok(Value::attrs(Attrs::default())),
             Param::Pattern { formals, .. } => {
-                let entries = formals.iter().map(|f| Attr { name: f.name, value: Thunk::value(Value::Bool(f.default.is_some())), pos: Some(f.span) }).collect();
+                let entries = formals
+                    .iter()
+                    .map(|f| Attr {
+                        name: f.name,
+                        value: Thunk::value(Value::Bool(f.default.is_some())),
+                        pos: Some(f.span),
+                    })
+                    .collect();
                 Ok(Value::attrs(Attrs::from_unsorted(entries)))
             }
         },
@@ -138,8 +184,16 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
         .into_iter()
         .map(|n| {
             let vals = groups.remove(&n).unwrap_or_default();
-            let t = ev.heap.thunk(ThunkState::Apply2(f.clone(), Thunk::value(Value::str(n.as_str())), Thunk::value(Value::list(vals))));
-            Attr { name: n, value: t, pos: None }
+            let t = ev.heap.thunk(ThunkState::Apply2(
+                f.clone(),
+                Thunk::value(Value::str(n.as_str())),
+                Thunk::value(Value::list(vals)),
+            ));
+            Attr {
+                name: n,
+                value: t,
+                pos: None,
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
@@ -168,4 +222,3 @@ pub const BUILTINS: &[Builtin] = &[
     b("zipAttrsWith", 2, zip_attrs_with),
     b("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
 ];
-

@@ -15,7 +15,10 @@ fn get_context(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
             info.entry(p.to_string()).or_default().1 = true;
         } else if let Some(rest) = c.strip_prefix('!') {
             let (out, p) = rest.split_once('!').unwrap_or((rest, ""));
-            info.entry(p.to_string()).or_default().2.push(out.to_string());
+            info.entry(p.to_string())
+                .or_default()
+                .2
+                .push(out.to_string());
         } else {
             info.entry(c.clone()).or_default().0 = true;
         }
@@ -25,15 +28,35 @@ fn get_context(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         .map(|(p, (plain, all, outs))| {
             let mut e = Vec::new();
             if all {
-                e.push(Attr { name: Sym::new("allOutputs"), value: Thunk::value(Value::Bool(true)), pos: None });
+                e.push(Attr {
+                    name: Sym::new("allOutputs"),
+                    value: Thunk::value(Value::Bool(true)),
+                    pos: None,
+                });
             }
             if !outs.is_empty() {
-                e.push(Attr { name: Sym::new("outputs"), value: Thunk::value(Value::list(outs.into_iter().map(|o| Thunk::value(Value::str(o))).collect())), pos: None });
+                e.push(Attr {
+                    name: Sym::new("outputs"),
+                    value: Thunk::value(Value::list(
+                        outs.into_iter()
+                            .map(|o| Thunk::value(Value::str(o)))
+                            .collect(),
+                    )),
+                    pos: None,
+                });
             }
             if plain {
-                e.push(Attr { name: Sym::new("path"), value: Thunk::value(Value::Bool(true)), pos: None });
+                e.push(Attr {
+                    name: Sym::new("path"),
+                    value: Thunk::value(Value::Bool(true)),
+                    pos: None,
+                });
             }
-            Attr { name: Sym::new(&p), value: Thunk::value(Value::attrs(Attrs::from_unsorted(e))), pos: None }
+            Attr {
+                name: Sym::new(&p),
+                value: Thunk::value(Value::attrs(Attrs::from_unsorted(e))),
+                pos: None,
+            }
         })
         .collect();
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
@@ -49,14 +72,29 @@ fn discard(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 
 fn discard_output_dependency(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let st = ev.force_string(&a[0], s)?;
-    let ctx = st.ctx.iter().map(|c| c.strip_prefix('=').map(str::to_string).unwrap_or_else(|| c.clone())).collect();
+    let ctx = st
+        .ctx
+        .iter()
+        .map(|c| {
+            c.strip_prefix('=')
+                .map(str::to_string)
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect();
     Ok(NixString::with_ctx(st.s.clone(), ctx))
 }
 
 fn add_drv_output_dependencies(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let st = ev.force_string(&a[0], s)?;
     if st.ctx.len() != 1 {
-        return Err(ev.err(format!("context of string '{}' must have exactly one element, but has {}", st.s, st.ctx.len()), Some(s)));
+        return Err(ev.err(
+            format!(
+                "context of string '{}' must have exactly one element, but has {}",
+                st.s,
+                st.ctx.len()
+            ),
+            Some(s),
+        ));
     }
     let c = st.ctx.iter().next().expect("one element").clone();
     let new = if c.starts_with('!') {
@@ -116,7 +154,11 @@ pub const BUILTINS: &[Builtin] = &[
     b("getContext", 1, get_context),
     b("hasContext", 1, has_context),
     b("unsafeDiscardStringContext", 1, discard),
-    b("unsafeDiscardOutputDependency", 1, discard_output_dependency),
+    b(
+        "unsafeDiscardOutputDependency",
+        1,
+        discard_output_dependency,
+    ),
     b("addDrvOutputDependencies", 1, add_drv_output_dependencies),
     b("appendContext", 2, append_context),
 ];

@@ -14,7 +14,12 @@ fn throw(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 
 fn abort(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let (msg, _) = ev.arg_coerce(&a[0], s, Coerce::ToString)?;
-    Err(EvalError::new(ErrorKind::Abort, "nix::abort", format!("evaluation aborted with the following error message: '{msg}'"), Some(s)))
+    Err(EvalError::new(
+        ErrorKind::Abort,
+        "nix::abort",
+        format!("evaluation aborted with the following error message: '{msg}'"),
+        Some(s),
+    ))
 }
 
 fn seq(ev: &mut Evaluator, a: &[Thunk], _s: Span) -> EvalResult<Value> {
@@ -39,8 +44,16 @@ fn try_eval(ev: &mut Evaluator, a: &[Thunk], _s: Span) -> EvalResult<Value> {
         Err(e) => return Err(e),
     };
     let entries = vec![
-        Attr { name: ev.syms.success, value: Thunk::value(Value::Bool(ok)), pos: None },
-        Attr { name: ev.syms.value, value: Thunk::value(v), pos: None },
+        Attr {
+            name: ev.syms.success,
+            value: Thunk::value(Value::Bool(ok)),
+            pos: None,
+        },
+        Attr {
+            name: ev.syms.value,
+            value: Thunk::value(v),
+            pos: None,
+        },
     ];
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
 }
@@ -57,10 +70,18 @@ fn trace(ev: &mut Evaluator, a: &[Thunk], _s: Span) -> EvalResult<Value> {
 
 fn warn(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let msg = ev.arg_str(&a[0], s)?;
-    let indented = msg.replace('\n', &format!("\n{}", " ".repeat("evaluation warning: ".len())));
+    let indented = msg.replace(
+        '\n',
+        &format!("\n{}", " ".repeat("evaluation warning: ".len())),
+    );
     let _ = writeln!(ev.stderr, "evaluation warning: {indented}");
     if ev.opts.abort_on_warn {
-        return Err(EvalError::new(ErrorKind::Abort, "nix::warning", format!("aborting to reveal stack trace of warning, as abort-on-warn is set: {msg}"), Some(s)));
+        return Err(EvalError::new(
+            ErrorKind::Abort,
+            "nix::warning",
+            format!("aborting to reveal stack trace of warning, as abort-on-warn is set: {msg}"),
+            Some(s),
+        ));
     }
     ev.force(&a[1])
 }

@@ -45,7 +45,11 @@ fn aterm_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn aterm_list<T>(items: impl Iterator<Item = T>, out: &mut String, mut f: impl FnMut(T, &mut String)) {
+fn aterm_list<T>(
+    items: impl Iterator<Item = T>,
+    out: &mut String,
+    mut f: impl FnMut(T, &mut String),
+) {
     out.push('[');
     for (i, x) in items.enumerate() {
         if i > 0 {
@@ -73,13 +77,17 @@ impl Derivation {
             o.push(')');
         });
         o.push(',');
-        aterm_list(inputs.unwrap_or(&self.input_drvs).iter(), &mut o, |(p, outs), o| {
-            o.push('(');
-            aterm_str(p, o);
-            o.push(',');
-            aterm_list(outs.iter(), o, |x, o| aterm_str(x, o));
-            o.push(')');
-        });
+        aterm_list(
+            inputs.unwrap_or(&self.input_drvs).iter(),
+            &mut o,
+            |(p, outs), o| {
+                o.push('(');
+                aterm_str(p, o);
+                o.push(',');
+                aterm_list(outs.iter(), o, |x, o| aterm_str(x, o));
+                o.push(')');
+            },
+        );
         o.push(',');
         aterm_list(self.input_srcs.iter(), &mut o, |x, o| aterm_str(x, o));
         o.push(',');
@@ -109,7 +117,11 @@ impl Derivation {
 
     /// References of the `.drv` file itself.
     pub fn references(&self) -> Vec<String> {
-        self.input_srcs.iter().chain(self.input_drvs.keys()).cloned().collect()
+        self.input_srcs
+            .iter()
+            .chain(self.input_drvs.keys())
+            .cloned()
+            .collect()
     }
 }
 
@@ -117,7 +129,9 @@ impl Evaluator {
     /// Nix's `hashDerivationModulo`.
     pub fn hash_modulo(&mut self, drv: &Derivation, span: Span) -> EvalResult<[u8; 32]> {
         if let Some(o) = drv.fixed_output() {
-            return Ok(sha256(format!("fixed:out:{}:{}:{}", o.hash_algo, o.hash, o.path).as_bytes()));
+            return Ok(sha256(
+                format!("fixed:out:{}:{}:{}", o.hash_algo, o.hash, o.path).as_bytes(),
+            ));
         }
         let mut inputs = BTreeMap::new();
         for (p, outs) in &drv.input_drvs {
@@ -155,9 +169,19 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
     let attrs = ev.arg_attrs(&a[0], s)?;
     let get = |n: &str| attrs.get(Sym::new(n)).cloned();
     let name_t = get("name").ok_or_else(|| ev.err("required attribute 'name' missing", Some(s)))?;
-    let name = ev.arg_str(&name_t, s).map_err(|e| e.context("while evaluating the `name` attribute passed to builtins.derivationStrict", Some(s)))?;
+    let name = ev.arg_str(&name_t, s).map_err(|e| {
+        e.context(
+            "while evaluating the `name` attribute passed to builtins.derivationStrict",
+            Some(s),
+        )
+    })?;
     let name_pos = attrs.get_attr(Sym::new("name")).and_then(|x| x.pos);
-    store::check_name(&name).map_err(|m| ev.err(format!("invalid derivation name: {m}. Please pass a different 'name'."), name_pos.or(Some(s))))?;
+    store::check_name(&name).map_err(|m| {
+        ev.err(
+            format!("invalid derivation name: {m}. Please pass a different 'name'."),
+            name_pos.or(Some(s)),
+        )
+    })?;
     let ignore_nulls = match get("__ignoreNulls") {
         Some(t) => ev.arg_bool(&t, s)?,
         None => false,
@@ -166,7 +190,10 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         Some(t) => ev.arg_bool(&t, s)?,
         None => false,
     };
-    let mut drv = Derivation { name: name.clone(), ..Default::default() };
+    let mut drv = Derivation {
+        name: name.clone(),
+        ..Default::default()
+    };
     let mut ctx = Context::new();
     let mut outputs: Vec<String> = vec!["out".into()];
     let mut json = serde_json::Map::new();
@@ -176,11 +203,21 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         if key == "__ignoreNulls" {
             continue;
         }
-        let v = ev.force(&e.value).map_err(|err| err.context(format!("while evaluating attribute '{key}' of derivation '{name}'"), e.pos))?;
+        let v = ev.force(&e.value).map_err(|err| {
+            err.context(
+                format!("while evaluating attribute '{key}' of derivation '{name}'"),
+                e.pos,
+            )
+        })?;
         if ignore_nulls && matches!(v, Value::Null) {
             continue;
         }
-        let werr = |err: crate::eval::EvalError| err.context(format!("while evaluating attribute '{key}' of derivation '{name}'"), e.pos);
+        let werr = |err: crate::eval::EvalError| {
+            err.context(
+                format!("while evaluating attribute '{key}' of derivation '{name}'"),
+                e.pos,
+            )
+        };
         if key == "args" {
             let l = match &v {
                 Value::List(l) => l.clone(),
@@ -203,15 +240,21 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
             for t in l.iter() {
                 let o = ev.arg_str(t, s).map_err(werr)?;
                 if o == "drvPath" {
-                    return Err(werr(ev.err(format!("invalid derivation output name 'drvPath'"), Some(s))));
+                    return Err(werr(
+                        ev.err("invalid derivation output name 'drvPath'", Some(s)),
+                    ));
                 }
                 if outs.contains(&o) {
-                    return Err(werr(ev.err(format!("duplicate derivation output '{o}'"), Some(s))));
+                    return Err(werr(
+                        ev.err(format!("duplicate derivation output '{o}'"), Some(s)),
+                    ));
                 }
                 outs.push(o);
             }
             if outs.is_empty() {
-                return Err(werr(ev.err("derivation cannot have an empty set of outputs", Some(s))));
+                return Err(werr(
+                    ev.err("derivation cannot have an empty set of outputs", Some(s)),
+                ));
             }
             outputs = outs;
         }
@@ -220,7 +263,10 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
             let mut c = Context::new();
             ev.to_json(&v, s, &mut c, &mut out).map_err(werr)?;
             ctx.extend(c);
-            json.insert(key.to_string(), serde_json::from_str(&out).unwrap_or(serde_json::Value::Null));
+            json.insert(
+                key.to_string(),
+                serde_json::from_str(&out).unwrap_or(serde_json::Value::Null),
+            );
             match &v {
                 Value::String(st) => Some(st.s.clone()),
                 _ => None,
@@ -249,13 +295,18 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         }
     }
     if structured {
-        drv.env.insert("__json".into(), serde_json::Value::Object(json).to_string());
+        drv.env
+            .insert("__json".into(), serde_json::Value::Object(json).to_string());
     }
     if drv.builder.is_empty() && get("builder").is_none() {
-        return Err(ev.err("required attribute 'builder' missing", Some(s)).context(format!("while evaluating derivation '{name}'"), Some(s)));
+        return Err(ev
+            .err("required attribute 'builder' missing", Some(s))
+            .context(format!("while evaluating derivation '{name}'"), Some(s)));
     }
     if get("system").is_none() {
-        return Err(ev.err("required attribute 'system' missing", Some(s)).context(format!("while evaluating derivation '{name}'"), Some(s)));
+        return Err(ev
+            .err("required attribute 'system' missing", Some(s))
+            .context(format!("while evaluating derivation '{name}'"), Some(s)));
     }
     // Inputs from the context of every string that went in.
     for c in &ctx {
@@ -265,14 +316,20 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
             for q in closure {
                 if q.ends_with(".drv") {
                     if let Some(d) = ev.derivations.get(&q).cloned() {
-                        drv.input_drvs.entry(q.clone()).or_default().extend(d.outputs.keys().cloned());
+                        drv.input_drvs
+                            .entry(q.clone())
+                            .or_default()
+                            .extend(d.outputs.keys().cloned());
                     }
                 }
                 drv.input_srcs.insert(q);
             }
         } else if let Some(rest) = c.strip_prefix('!') {
             let (out, p) = rest.split_once('!').unwrap_or((rest, ""));
-            drv.input_drvs.entry(p.to_string()).or_default().insert(out.to_string());
+            drv.input_drvs
+                .entry(p.to_string())
+                .or_default()
+                .insert(out.to_string());
         } else {
             drv.input_srcs.insert(c.clone());
         }
@@ -280,17 +337,34 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
     let store_dir = ev.opts.store_dir.clone();
     if let Some(h) = output_hash {
         if outputs != ["out"] {
-            return Err(ev.err("multiple outputs are not supported in fixed-output derivations", Some(s)));
+            return Err(ev.err(
+                "multiple outputs are not supported in fixed-output derivations",
+                Some(s),
+            ));
         }
         let recursive = match output_hash_mode.as_deref() {
             None | Some("flat") => false,
             Some("recursive") | Some("nar") => true,
-            Some(m) => return Err(ev.err(format!("invalid value '{m}' for 'outputHashMode' attribute"), Some(s))),
+            Some(m) => {
+                return Err(ev.err(
+                    format!("invalid value '{m}' for 'outputHashMode' attribute"),
+                    Some(s),
+                ))
+            }
         };
-        let (algo, bytes) = super::hash::parse_hash(&h, output_hash_algo.as_deref().filter(|a| !a.is_empty())).map_err(|m| ev.err(m, Some(s)))?;
+        let (algo, bytes) =
+            super::hash::parse_hash(&h, output_hash_algo.as_deref().filter(|a| !a.is_empty()))
+                .map_err(|m| ev.err(m, Some(s)))?;
         let path = store::make_fixed_output_path(&store_dir, &name, recursive, &algo, &bytes);
         drv.env.insert("out".into(), path.clone());
-        drv.outputs.insert("out".into(), DrvOutput { path, hash_algo: format!("{}{algo}", if recursive { "r:" } else { "" }), hash: hex(&bytes) });
+        drv.outputs.insert(
+            "out".into(),
+            DrvOutput {
+                path,
+                hash_algo: format!("{}{algo}", if recursive { "r:" } else { "" }),
+                hash: hex(&bytes),
+            },
+        );
     } else {
         for o in &outputs {
             drv.env.insert(o.clone(), String::new());
@@ -304,15 +378,28 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         }
     }
     let text = drv.unparse(None);
-    let drv_path = store::make_text_path(&store_dir, &format!("{name}.drv"), text.as_bytes(), &drv.references());
+    let drv_path = store::make_text_path(
+        &store_dir,
+        &format!("{name}.drv"),
+        text.as_bytes(),
+        &drv.references(),
+    );
     let mut entries = Vec::new();
     let mut dctx = Context::new();
     dctx.insert(format!("={drv_path}"));
-    entries.push(Attr { name: Sym::new("drvPath"), value: Thunk::value(NixString::with_ctx(drv_path.clone(), dctx)), pos: None });
+    entries.push(Attr {
+        name: Sym::new("drvPath"),
+        value: Thunk::value(NixString::with_ctx(drv_path.clone(), dctx)),
+        pos: None,
+    });
     for (o, out) in &drv.outputs {
         let mut c = Context::new();
         c.insert(format!("!{o}!{drv_path}"));
-        entries.push(Attr { name: Sym::new(o), value: Thunk::value(NixString::with_ctx(out.path.clone(), c)), pos: None });
+        entries.push(Attr {
+            name: Sym::new(o),
+            value: Thunk::value(NixString::with_ctx(out.path.clone(), c)),
+            pos: None,
+        });
     }
     ev.derivations.insert(drv_path, Rc::new(drv));
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
@@ -320,7 +407,10 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
 
 fn placeholder(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let o = ev.arg_str(&a[0], s)?;
-    Ok(Value::str(format!("/{}", store::base32_encode(&sha256(format!("nix-output:{o}").as_bytes())))))
+    Ok(Value::str(format!(
+        "/{}",
+        store::base32_encode(&sha256(format!("nix-output:{o}").as_bytes()))
+    )))
 }
 
 fn derivation_unset(ev: &mut Evaluator, _a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -351,8 +441,16 @@ in
 "#;
 
 pub fn install_wrapper(ev: &mut Evaluator) {
-    let e = ev.parse("«nixcfg-internal»/derivation.nix".into(), "/".into(), WRAPPER).unwrap_or_else(|_| panic!("the built-in derivation wrapper parses"));
-    let v = ev.eval_root(&e).unwrap_or_else(|_| panic!("the built-in derivation wrapper evaluates"));
+    let e = ev
+        .parse(
+            "«nixcfg-internal»/derivation.nix".into(),
+            "/".into(),
+            WRAPPER,
+        )
+        .unwrap_or_else(|_| panic!("the built-in derivation wrapper parses"));
+    let v = ev
+        .eval_root(&e)
+        .unwrap_or_else(|_| panic!("the built-in derivation wrapper evaluates"));
     if let Value::Attrs(b) = &ev.builtins_attrs {
         if let Some(t @ Thunk::Lazy(c)) = b.get(Sym::new("derivation")) {
             *c.borrow_mut() = ThunkState::Done(v);
@@ -362,4 +460,8 @@ pub fn install_wrapper(ev: &mut Evaluator) {
     }
 }
 
-pub const BUILTINS: &[Builtin] = &[b("derivationStrict", 1, derivation_strict), b("derivation", 1, derivation_unset), b("placeholder", 1, placeholder)];
+pub const BUILTINS: &[Builtin] = &[
+    b("derivationStrict", 1, derivation_strict),
+    b("derivation", 1, derivation_unset),
+    b("placeholder", 1, placeholder),
+];

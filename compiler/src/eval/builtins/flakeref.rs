@@ -10,7 +10,11 @@ fn is_rev(s: &str) -> bool {
 }
 
 fn attr(n: &str, v: Value) -> Attr {
-    Attr { name: Sym::new(n), value: Thunk::value(v), pos: None }
+    Attr {
+        name: Sym::new(n),
+        value: Thunk::value(v),
+        pos: None,
+    }
 }
 
 fn query_value(v: &str) -> Value {
@@ -22,10 +26,16 @@ fn query_value(v: &str) -> Value {
 
 fn parse_flake_ref(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let r = ev.arg_str(&a[0], s)?;
-    let (main, query) = r.split_once('?').map(|(m, q)| (m, Some(q))).unwrap_or((&r, None));
+    let (main, query) = r
+        .split_once('?')
+        .map(|(m, q)| (m, Some(q)))
+        .unwrap_or((&r, None));
     let mut entries = Vec::new();
     let bad = |ev: &Evaluator| ev.err(format!("'{r}' is not a valid flake reference"), Some(s));
-    if let Some((ty, rest)) = main.split_once(':').filter(|(t, _)| matches!(*t, "github" | "gitlab" | "sourcehut")) {
+    if let Some((ty, rest)) = main
+        .split_once(':')
+        .filter(|(t, _)| matches!(*t, "github" | "gitlab" | "sourcehut"))
+    {
         let parts: Vec<&str> = rest.split('/').collect();
         if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
             return Err(bad(ev));
@@ -52,7 +62,13 @@ fn parse_flake_ref(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
     } else {
         let id = main.strip_prefix("flake:").unwrap_or(main);
         let parts: Vec<&str> = id.split('/').collect();
-        if parts.is_empty() || parts[0].is_empty() || !parts[0].chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        if parts.is_empty()
+            || parts[0].is_empty()
+            || !parts[0]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+        {
             return Err(bad(ev));
         }
         entries.push(attr("type", Value::str("indirect")));
@@ -85,17 +101,29 @@ fn flake_ref_to_string(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<V
         fields.push((e.name.as_str().to_string(), text));
     }
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let ty = get("type").ok_or_else(|| ev.err("attribute 'type' missing in call to 'flakeRefToString'", Some(s)))?;
+    let ty = get("type").ok_or_else(|| {
+        ev.err(
+            "attribute 'type' missing in call to 'flakeRefToString'",
+            Some(s),
+        )
+    })?;
     let (base, used): (String, &[&str]) = match ty.as_str() {
         "github" | "gitlab" | "sourcehut" => {
-            let mut b = format!("{ty}:{}/{}", get("owner").unwrap_or_default(), get("repo").unwrap_or_default());
+            let mut b = format!(
+                "{ty}:{}/{}",
+                get("owner").unwrap_or_default(),
+                get("repo").unwrap_or_default()
+            );
             if let Some(r) = get("ref").or_else(|| get("rev")) {
                 b.push('/');
                 b.push_str(&r);
             }
             (b, &["type", "owner", "repo", "ref", "rev"])
         }
-        "path" => (format!("path:{}", get("path").unwrap_or_default()), &["type", "path"]),
+        "path" => (
+            format!("path:{}", get("path").unwrap_or_default()),
+            &["type", "path"],
+        ),
         "indirect" => {
             let mut b = format!("flake:{}", get("id").unwrap_or_default());
             if let Some(r) = get("ref").or_else(|| get("rev")) {
@@ -105,11 +133,25 @@ fn flake_ref_to_string(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<V
             (b, &["type", "id", "ref", "rev"])
         }
         "tarball" | "file" => (get("url").unwrap_or_default(), &["type", "url"]),
-        t => (format!("{t}+{}", get("url").unwrap_or_default()), &["type", "url"]),
+        t => (
+            format!("{t}+{}", get("url").unwrap_or_default()),
+            &["type", "url"],
+        ),
     };
-    let query: Vec<String> = fields.iter().filter(|(k, _)| !used.contains(&k.as_str())).map(|(k, v)| format!("{k}={v}")).collect();
-    let out = if query.is_empty() { base } else { format!("{base}?{}", query.join("&")) };
+    let query: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| !used.contains(&k.as_str()))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let out = if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{}", query.join("&"))
+    };
     Ok(Value::str(out))
 }
 
-pub const BUILTINS: &[Builtin] = &[b("parseFlakeRef", 1, parse_flake_ref), b("flakeRefToString", 1, flake_ref_to_string)];
+pub const BUILTINS: &[Builtin] = &[
+    b("parseFlakeRef", 1, parse_flake_ref),
+    b("flakeRefToString", 1, flake_ref_to_string),
+];

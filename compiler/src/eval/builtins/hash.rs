@@ -28,7 +28,10 @@ pub fn digest(algo: &str, data: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn bad_algo(ev: &Evaluator, algo: &str, s: Span) -> crate::eval::EvalError {
-    ev.err(format!("unknown hash algorithm '{algo}', expect 'md5', 'sha1', 'sha256', or 'sha512'"), Some(s))
+    ev.err(
+        format!("unknown hash algorithm '{algo}', expect 'md5', 'sha1', 'sha256', or 'sha512'"),
+        Some(s),
+    )
 }
 
 fn hash_string(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -41,7 +44,12 @@ fn hash_string(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 fn hash_file(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let algo = ev.arg_str(&a[0], s)?;
     let path = ev.arg_path(&a[1], s)?;
-    let data = std::fs::read(&path).map_err(|e| ev.err(format!("opening file '{path}': {}", crate::eval::io_msg(&e)), Some(s)))?;
+    let data = std::fs::read(&path).map_err(|e| {
+        ev.err(
+            format!("opening file '{path}': {}", crate::eval::io_msg(&e)),
+            Some(s),
+        )
+    })?;
     let d = digest(&algo, &data).ok_or_else(|| bad_algo(ev, &algo, s))?;
     Ok(Value::str(hex(&d)))
 }
@@ -49,7 +57,9 @@ fn hash_file(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 /// Parses a hash in any of Nix's encodings; `algo` may come from an SRI
 /// or `algo:` prefix instead.
 pub fn parse_hash(text: &str, algo: Option<&str>) -> Result<(String, Vec<u8>), String> {
-    let (algo, body, sri) = if let Some((a, rest)) = text.split_once('-').filter(|(a, _)| hash_size(a).is_some()) {
+    let (algo, body, sri) = if let Some((a, rest)) =
+        text.split_once('-').filter(|(a, _)| hash_size(a).is_some())
+    {
         (a.to_string(), rest, true)
     } else if let Some((a, rest)) = text.split_once(':') {
         (a.to_string(), rest, false)
@@ -59,20 +69,33 @@ pub fn parse_hash(text: &str, algo: Option<&str>) -> Result<(String, Vec<u8>), S
             None => return Err(format!("hash '{text}' does not include a type, nor is the type otherwise known from context")),
         }
     };
-    let size = hash_size(&algo).ok_or_else(|| format!("unknown hash algorithm '{algo}', expect 'md5', 'sha1', 'sha256', or 'sha512'"))?;
+    let size = hash_size(&algo).ok_or_else(|| {
+        format!("unknown hash algorithm '{algo}', expect 'md5', 'sha1', 'sha256', or 'sha512'")
+    })?;
     let bytes = if sri {
-        base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| format!("invalid SRI hash '{text}'"))?
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| format!("invalid SRI hash '{text}'"))?
     } else if body.len() == size * 2 {
-        (0..size).map(|i| u8::from_str_radix(&body[2 * i..2 * i + 2], 16)).collect::<Result<Vec<_>, _>>().map_err(|_| format!("invalid base-16 hash '{text}'"))?
+        (0..size)
+            .map(|i| u8::from_str_radix(&body[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| format!("invalid base-16 hash '{text}'"))?
     } else if body.len() == (size * 8 - 1) / 5 + 1 {
         base32_decode(body, size).ok_or_else(|| format!("invalid base-32 hash '{text}'"))?
     } else if body.len() == size.div_ceil(3) * 4 {
-        base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| format!("invalid base-64 hash '{text}'"))?
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| format!("invalid base-64 hash '{text}'"))?
     } else {
-        return Err(format!("hash '{text}' has wrong length for hash algorithm '{algo}'"));
+        return Err(format!(
+            "hash '{text}' has wrong length for hash algorithm '{algo}'"
+        ));
     };
     if bytes.len() != size {
-        return Err(format!("hash '{text}' has wrong length for hash algorithm '{algo}'"));
+        return Err(format!(
+            "hash '{text}' has wrong length for hash algorithm '{algo}'"
+        ));
     }
     Ok((algo, bytes))
 }
@@ -82,7 +105,10 @@ pub fn format_hash(algo: &str, bytes: &[u8], format: &str) -> Option<String> {
         "base16" => hex(bytes),
         "nix32" | "base32" => base32_encode(bytes),
         "base64" => base64::engine::general_purpose::STANDARD.encode(bytes),
-        "sri" => format!("{algo}-{}", base64::engine::general_purpose::STANDARD.encode(bytes)),
+        "sri" => format!(
+            "{algo}-{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ),
         _ => return None,
     })
 }
@@ -106,4 +132,8 @@ fn convert_hash(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(Value::str(out))
 }
 
-pub const BUILTINS: &[Builtin] = &[b("hashString", 2, hash_string), b("hashFile", 2, hash_file), b("convertHash", 1, convert_hash)];
+pub const BUILTINS: &[Builtin] = &[
+    b("hashString", 2, hash_string),
+    b("hashFile", 2, hash_file),
+    b("convertHash", 1, convert_hash),
+];

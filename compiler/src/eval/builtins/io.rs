@@ -18,8 +18,16 @@ pub fn nix_path_value(ev: &Evaluator) -> Value {
         .iter()
         .map(|(prefix, path)| {
             let entries = vec![
-                Attr { name: Sym::new("path"), value: Thunk::value(Value::str(path.clone())), pos: None },
-                Attr { name: Sym::new("prefix"), value: Thunk::value(Value::str(prefix.clone())), pos: None },
+                Attr {
+                    name: Sym::new("path"),
+                    value: Thunk::value(Value::str(path.clone())),
+                    pos: None,
+                },
+                Attr {
+                    name: Sym::new("prefix"),
+                    value: Thunk::value(Value::str(prefix.clone())),
+                    pos: None,
+                },
             ];
             Thunk::value(Value::attrs(Attrs::from_sorted(entries)))
         })
@@ -62,8 +70,18 @@ fn find_file_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
             wanted.strip_prefix(&format!("{prefix}/"))
         };
         let Some(rest) = rest else { continue };
-        let base = if path.starts_with('/') { path.clone() } else { std::env::current_dir().map(|d| d.join(&path).display().to_string()).unwrap_or(path.clone()) };
-        let cand = if rest.is_empty() { base } else { format!("{base}/{rest}") };
+        let base = if path.starts_with('/') {
+            path.clone()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(&path).display().to_string())
+                .unwrap_or(path.clone())
+        };
+        let cand = if rest.is_empty() {
+            base
+        } else {
+            format!("{base}/{rest}")
+        };
         if Path::new(&cand).exists() {
             return Ok(Value::Path(crate::eval::lower::canonicalize(&cand).into()));
         }
@@ -71,7 +89,14 @@ fn find_file_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     if let Some(p) = crate::eval::embedded::find(&wanted) {
         return Ok(Value::Path(p.display().to_string().into()));
     }
-    Err(EvalError::new(ErrorKind::Throw, "nix::search-path", format!("file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"), Some(s)))
+    Err(EvalError::new(
+        ErrorKind::Throw,
+        "nix::search-path",
+        format!(
+            "file '{wanted}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+        ),
+        Some(s),
+    ))
 }
 
 fn import(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -97,11 +122,20 @@ fn read_file(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let p = ev.arg_path(&a[0], s)?;
     let bytes = match ev.text_files.get(&p) {
         Some((c, _)) => c.clone().into_bytes(),
-        None => std::fs::read(&p).map_err(|e| ev.err(format!("opening file '{p}': {}", io_msg(&e)), Some(s)))?,
+        None => std::fs::read(&p)
+            .map_err(|e| ev.err(format!("opening file '{p}': {}", io_msg(&e)), Some(s)))?,
     };
-    let text = String::from_utf8(bytes).map_err(|_| ev.err(format!("file '{p}' is not valid UTF-8, which nixcfg's strings require"), Some(s)))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ev.err(
+            format!("file '{p}' is not valid UTF-8, which nixcfg's strings require"),
+            Some(s),
+        )
+    })?;
     if text.contains('\0') {
-        return Err(ev.err(format!("the contents of the file '{p}' cannot be represented as a Nix string"), Some(s)));
+        return Err(ev.err(
+            format!("the contents of the file '{p}' cannot be represented as a Nix string"),
+            Some(s),
+        ));
     }
     // Reading a store path keeps it as a dependency.
     let mut ctx = Context::new();
@@ -135,19 +169,25 @@ fn file_type_name(ft: std::fs::FileType) -> &'static str {
 
 fn read_dir(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let p = ev.arg_path(&a[0], s)?;
-    let rd = std::fs::read_dir(&p).map_err(|e| ev.err(format!("reading directory '{p}': {}", io_msg(&e)), Some(s)))?;
+    let rd = std::fs::read_dir(&p)
+        .map_err(|e| ev.err(format!("reading directory '{p}': {}", io_msg(&e)), Some(s)))?;
     let mut entries = Vec::new();
     for e in rd {
         let e = e.map_err(|e| ev.err(format!("reading directory '{p}': {e}"), Some(s)))?;
         let ty = e.file_type().map(file_type_name).unwrap_or("unknown");
-        entries.push(Attr { name: Sym::new(&e.file_name().to_string_lossy()), value: Thunk::value(Value::str(ty)), pos: None });
+        entries.push(Attr {
+            name: Sym::new(&e.file_name().to_string_lossy()),
+            value: Thunk::value(Value::str(ty)),
+            pos: None,
+        });
     }
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
 }
 
 fn read_file_type(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let p = ev.arg_path(&a[0], s)?;
-    let m = std::fs::symlink_metadata(&p).map_err(|e| ev.err(format!("getting status of '{p}': {}", io_msg(&e)), Some(s)))?;
+    let m = std::fs::symlink_metadata(&p)
+        .map_err(|e| ev.err(format!("getting status of '{p}': {}", io_msg(&e)), Some(s)))?;
     Ok(Value::str(file_type_name(m.file_type())))
 }
 
@@ -155,19 +195,32 @@ fn path_exists(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
     let (p, _) = ev.coerce_to_string(&v, s, Coerce::ToStringNoCopy)?;
     if !p.starts_with('/') {
-        return Err(ev.err(format!("string '{p}' doesn't represent an absolute path"), Some(s)));
+        return Err(ev.err(
+            format!("string '{p}' doesn't represent an absolute path"),
+            Some(s),
+        ));
     }
     // A trailing slash asks for a directory.
     let must_dir = (p.ends_with('/') || p.ends_with("/.")) && p.len() > 1;
     let canon = crate::eval::lower::canonicalize(&p);
     // Like Nix, a dangling symlink exists; a directory is asked for with
     // a trailing `/` or `/.`, and then links are followed.
-    Ok(Value::Bool(if must_dir { std::fs::metadata(&canon).map(|m| m.is_dir()).unwrap_or(false) } else { std::fs::symlink_metadata(&canon).is_ok() }))
+    Ok(Value::Bool(if must_dir {
+        std::fs::metadata(&canon)
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+    } else {
+        std::fs::symlink_metadata(&canon).is_ok()
+    }))
 }
 
 fn get_env(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let name = ev.arg_str(&a[0], s)?;
-    Ok(Value::str(if ev.opts.impure { std::env::var(&name).unwrap_or_default() } else { String::new() }))
+    Ok(Value::str(if ev.opts.impure {
+        std::env::var(&name).unwrap_or_default()
+    } else {
+        String::new()
+    }))
 }
 
 fn to_path(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -177,7 +230,8 @@ fn to_path(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 
 fn store_path(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let p = ev.arg_path(&a[0], s)?;
-    let sp = store_path_prefix(&ev.opts.store_dir, &p).ok_or_else(|| ev.err(format!("path '{p}' is not in the Nix store"), Some(s)))?;
+    let sp = store_path_prefix(&ev.opts.store_dir, &p)
+        .ok_or_else(|| ev.err(format!("path '{p}' is not in the Nix store"), Some(s)))?;
     let mut ctx = Context::new();
     ctx.insert(sp);
     Ok(NixString::with_ctx(p, ctx))
@@ -197,8 +251,15 @@ impl Evaluator {
         Ok(sp)
     }
 
-    pub fn add_path_to_store(&mut self, p: &str, name: &str, filter: Option<&Value>, span: Span) -> EvalResult<String> {
-        store::check_name(name).map_err(|m| self.err(format!("invalid store path name: {m}"), Some(span)))?;
+    pub fn add_path_to_store(
+        &mut self,
+        p: &str,
+        name: &str,
+        filter: Option<&Value>,
+        span: Span,
+    ) -> EvalResult<String> {
+        store::check_name(name)
+            .map_err(|m| self.err(format!("invalid store path name: {m}"), Some(span)))?;
         let root = Path::new(p);
         if std::fs::symlink_metadata(root).is_err() {
             return Err(self.err(format!("path '{p}' does not exist"), Some(span)));
@@ -212,7 +273,14 @@ impl Evaluator {
                     if err.is_some() {
                         return Ok(false);
                     }
-                    let r = self.apply_values(&f, &[Value::Path(path.display().to_string().into()), Value::str(ty)], span);
+                    let r = self.apply_values(
+                        &f,
+                        &[
+                            Value::Path(path.display().to_string().into()),
+                            Value::str(ty),
+                        ],
+                        span,
+                    );
                     match r {
                         Ok(Value::Bool(b)) => Ok(b),
                         Ok(o) => {
@@ -258,13 +326,22 @@ fn path_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let sp = if recursive {
         ev.add_path_to_store(&path, &name, filter.as_ref(), s)?
     } else {
-        store::check_name(&name).map_err(|m| ev.err(format!("invalid store path name: {m}"), Some(s)))?;
-        let data = std::fs::read(&path).map_err(|e| ev.err(format!("reading '{path}': {}", io_msg(&e)), Some(s)))?;
-        store::make_fixed_output_path(&ev.opts.store_dir, &name, false, "sha256", &store::sha256(&data))
+        store::check_name(&name)
+            .map_err(|m| ev.err(format!("invalid store path name: {m}"), Some(s)))?;
+        let data = std::fs::read(&path)
+            .map_err(|e| ev.err(format!("reading '{path}': {}", io_msg(&e)), Some(s)))?;
+        store::make_fixed_output_path(
+            &ev.opts.store_dir,
+            &name,
+            false,
+            "sha256",
+            &store::sha256(&data),
+        )
     };
     if let Some(t) = args.get(Sym::new("sha256")).cloned() {
         let want = ev.arg_str(&t, s)?;
-        let (_, bytes) = super::hash::parse_hash(&want, Some("sha256")).map_err(|m| ev.err(m, Some(s)))?;
+        let (_, bytes) =
+            super::hash::parse_hash(&want, Some("sha256")).map_err(|m| ev.err(m, Some(s)))?;
         let expected = if recursive {
             let mut h = [0u8; 32];
             h.copy_from_slice(&bytes);
@@ -273,7 +350,12 @@ fn path_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
             store::make_fixed_output_path(&ev.opts.store_dir, &name, false, "sha256", &bytes)
         };
         if expected != sp {
-            return Err(ev.err(format!("hash mismatch in file imported from '{path}': expected {expected}, got {sp}"), Some(s)));
+            return Err(ev.err(
+                format!(
+                    "hash mismatch in file imported from '{path}': expected {expected}, got {sp}"
+                ),
+                Some(s),
+            ));
         }
     }
     let mut ctx = Context::new();
@@ -294,7 +376,8 @@ fn filter_source(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
 fn to_file(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let name = ev.arg_str(&a[0], s)?;
     let contents = ev.force_string(&a[1], s)?;
-    store::check_name(&name).map_err(|m| ev.err(format!("invalid store path name: {m}"), Some(s)))?;
+    store::check_name(&name)
+        .map_err(|m| ev.err(format!("invalid store path name: {m}"), Some(s)))?;
     let mut refs = Vec::new();
     for c in contents.ctx.iter() {
         if c.starts_with('=') || c.starts_with('!') {

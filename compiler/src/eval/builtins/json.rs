@@ -39,7 +39,13 @@ pub fn format_json_float(f: f64) -> String {
 
 impl Evaluator {
     /// Renders a value as JSON; `strict` values are forced as needed.
-    pub fn to_json(&mut self, v: &Value, s: Span, ctx: &mut Context, out: &mut String) -> EvalResult<()> {
+    pub fn to_json(
+        &mut self,
+        v: &Value,
+        s: Span,
+        ctx: &mut Context,
+        out: &mut String,
+    ) -> EvalResult<()> {
         match v {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -88,13 +94,20 @@ impl Evaluator {
                     out.push(':');
                     let x = self.force(&e.value)?;
                     self.enter()?;
-                    let r = self.to_json(&x, s, ctx, out).map_err(|err| err.context(format!("while evaluating attribute '{}'", e.name), e.pos));
+                    let r = self.to_json(&x, s, ctx, out).map_err(|err| {
+                        err.context(format!("while evaluating attribute '{}'", e.name), e.pos)
+                    });
                     self.leave();
                     r?;
                 }
                 out.push('}');
             }
-            other => return Err(self.err(format!("cannot convert {} to JSON", other.type_name()), Some(s))),
+            other => {
+                return Err(self.err(
+                    format!("cannot convert {} to JSON", other.type_name()),
+                    Some(s),
+                ))
+            }
         }
         Ok(())
     }
@@ -114,13 +127,30 @@ pub fn from_serde(v: serde_json::Value) -> Result<Value, String> {
         serde_json::Value::Bool(b) => Value::Bool(b),
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => Value::Int(i),
-            None if n.is_u64() => return Err(format!("unsigned json number {n} outside of Nix integer range")),
+            None if n.is_u64() => {
+                return Err(format!(
+                    "unsigned json number {n} outside of Nix integer range"
+                ))
+            }
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
         serde_json::Value::String(s) => Value::str(no_nul(s)?),
-        serde_json::Value::Array(a) => Value::list(a.into_iter().map(|x| from_serde(x).map(Thunk::value)).collect::<Result<_, _>>()?),
+        serde_json::Value::Array(a) => Value::list(
+            a.into_iter()
+                .map(|x| from_serde(x).map(Thunk::value))
+                .collect::<Result<_, _>>()?,
+        ),
         serde_json::Value::Object(o) => {
-            let entries = o.into_iter().map(|(k, v)| Ok(Attr { name: Sym::new(&no_nul(k)?), value: Thunk::value(from_serde(v)?), pos: None })).collect::<Result<Vec<_>, String>>()?;
+            let entries = o
+                .into_iter()
+                .map(|(k, v)| {
+                    Ok(Attr {
+                        name: Sym::new(&no_nul(k)?),
+                        value: Thunk::value(from_serde(v)?),
+                        pos: None,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
             Value::attrs(Attrs::from_unsorted(entries))
         }
     })
@@ -129,7 +159,10 @@ pub fn from_serde(v: serde_json::Value) -> Result<Value, String> {
 /// Nix strings cannot hold NUL bytes.
 pub fn no_nul(s: String) -> Result<String, String> {
     if s.contains('\0') {
-        Err(format!("input string '{}' cannot be represented as Nix string because it contains null bytes", s.replace('\0', "␀")))
+        Err(format!(
+            "input string '{}' cannot be represented as Nix string because it contains null bytes",
+            s.replace('\0', "␀")
+        ))
     } else {
         Ok(s)
     }
@@ -137,7 +170,8 @@ pub fn no_nul(s: String) -> Result<String, String> {
 
 fn from_json(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let text = ev.arg_str(&a[0], s)?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ev.err(format!("JSON parse error: {e}"), Some(s)))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ev.err(format!("JSON parse error: {e}"), Some(s)))?;
     from_serde(v).map_err(|m| ev.err(m, Some(s)))
 }
 

@@ -32,7 +32,13 @@ fn elem_at(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let l = ev.arg_list(&a[0], s)?;
     let i = ev.arg_int(&a[1], s)?;
     if i < 0 || i as usize >= l.len() {
-        return Err(ev.err(format!("'builtins.elemAt' called with index {i} on a list of size {}", l.len()), Some(s)));
+        return Err(ev.err(
+            format!(
+                "'builtins.elemAt' called with index {i} on a list of size {}",
+                l.len()
+            ),
+            Some(s),
+        ));
     }
     let t = l[i as usize].clone();
     ev.force(&t)
@@ -53,7 +59,10 @@ fn elem(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 fn map(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
     let l = ev.arg_list(&a[1], s)?;
-    let out = l.iter().map(|t| ev.heap.thunk(ThunkState::Apply(f.clone(), t.clone()))).collect();
+    let out = l
+        .iter()
+        .map(|t| ev.heap.thunk(ThunkState::Apply(f.clone(), t.clone())))
+        .collect();
     Ok(Value::list(out))
 }
 
@@ -99,7 +108,12 @@ fn gen_list(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     if n < 0 {
         return Err(ev.err(format!("cannot create list of size {n}"), Some(s)));
     }
-    let out = (0..n).map(|i| ev.heap.thunk(ThunkState::Apply(f.clone(), Thunk::value(Value::Int(i))))).collect();
+    let out = (0..n)
+        .map(|i| {
+            ev.heap
+                .thunk(ThunkState::Apply(f.clone(), Thunk::value(Value::Int(i))))
+        })
+        .collect();
     Ok(Value::list(out))
 }
 
@@ -148,7 +162,11 @@ fn all(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 }
 
 /// A stable merge sort whose comparator may fail.
-fn merge_sort(ev: &mut Evaluator, items: &mut Vec<Thunk>, less: &mut dyn FnMut(&mut Evaluator, &Thunk, &Thunk) -> EvalResult<bool>) -> EvalResult<()> {
+fn merge_sort(
+    ev: &mut Evaluator,
+    items: &mut Vec<Thunk>,
+    less: &mut dyn FnMut(&mut Evaluator, &Thunk, &Thunk) -> EvalResult<bool>,
+) -> EvalResult<()> {
     let n = items.len();
     if n < 2 {
         return Ok(());
@@ -195,7 +213,9 @@ fn sort(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let f = ev.arg_fn(&a[0], s)?;
     let l = ev.arg_list(&a[1], s)?;
     let mut items = l.to_vec();
-    merge_sort(ev, &mut items, &mut |ev, x, y| call_bool(ev, &f, &[x.clone(), y.clone()], s))?;
+    merge_sort(ev, &mut items, &mut |ev, x, y| {
+        call_bool(ev, &f, &[x.clone(), y.clone()], s)
+    })?;
     Ok(Value::list(items))
 }
 
@@ -211,8 +231,16 @@ fn partition(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         }
     }
     let entries = vec![
-        Attr { name: crate::eval::Sym::new("right"), value: Thunk::value(Value::list(right)), pos: None },
-        Attr { name: crate::eval::Sym::new("wrong"), value: Thunk::value(Value::list(wrong)), pos: None },
+        Attr {
+            name: crate::eval::Sym::new("right"),
+            value: Thunk::value(Value::list(right)),
+            pos: None,
+        },
+        Attr {
+            name: crate::eval::Sym::new("wrong"),
+            value: Thunk::value(Value::list(wrong)),
+            pos: None,
+        },
     ];
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }
@@ -220,24 +248,42 @@ fn partition(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 fn group_by(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
     let l = ev.arg_list(&a[1], s)?;
-    let mut groups: rustc_hash::FxHashMap<crate::eval::Sym, Vec<Thunk>> = rustc_hash::FxHashMap::default();
+    let mut groups: rustc_hash::FxHashMap<crate::eval::Sym, Vec<Thunk>> =
+        rustc_hash::FxHashMap::default();
     for t in l.iter() {
         let k = match ev.apply(&f, std::slice::from_ref(t), s)? {
             Value::String(k) => k,
             o => return Err(ev.type_err("a string", &o, Some(s))),
         };
-        groups.entry(crate::eval::Sym::new(&k.s)).or_default().push(t.clone());
+        groups
+            .entry(crate::eval::Sym::new(&k.s))
+            .or_default()
+            .push(t.clone());
     }
-    let entries = groups.into_iter().map(|(k, v)| Attr { name: k, value: Thunk::value(Value::list(v)), pos: None }).collect();
+    let entries = groups
+        .into_iter()
+        .map(|(k, v)| Attr {
+            name: k,
+            value: Thunk::value(Value::list(v)),
+            pos: None,
+        })
+        .collect();
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
 }
 
 fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let args = ev.arg_attrs(&a[0], s)?;
-    let start = args.get(crate::eval::Sym::new("startSet")).cloned().ok_or_else(|| ev.err("attribute 'startSet' missing", Some(s)))?;
-    let op = args.get(crate::eval::Sym::new("operator")).cloned().ok_or_else(|| ev.err("attribute 'operator' missing", Some(s)))?;
+    let start = args
+        .get(crate::eval::Sym::new("startSet"))
+        .cloned()
+        .ok_or_else(|| ev.err("attribute 'startSet' missing", Some(s)))?;
+    let op = args
+        .get(crate::eval::Sym::new("operator"))
+        .cloned()
+        .ok_or_else(|| ev.err("attribute 'operator' missing", Some(s)))?;
     let op = ev.force(&op)?;
-    let mut queue: std::collections::VecDeque<Thunk> = ev.arg_list(&start, s)?.iter().cloned().collect();
+    let mut queue: std::collections::VecDeque<Thunk> =
+        ev.arg_list(&start, s)?.iter().cloned().collect();
     let key = crate::eval::Sym::new("key");
     let mut seen: Vec<Value> = Vec::new();
     let mut seen_fast: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
@@ -245,7 +291,10 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
     let mut first_key: Option<Value> = None;
     while let Some(t) = queue.pop_front() {
         let item = ev.arg_attrs(&t, s)?;
-        let k = item.get(key).cloned().ok_or_else(|| ev.err("attribute 'key' required", Some(s)))?;
+        let k = item
+            .get(key)
+            .cloned()
+            .ok_or_else(|| ev.err("attribute 'key' required", Some(s)))?;
         let k = ev.force(&k)?;
         let class = |v: &Value| match v {
             Value::Int(_) | Value::Float(_) => 0,
@@ -260,7 +309,16 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
                 return Err(ev.err(format!("cannot compare {} with {}; values of that type are incomparable (values are {} and {})", k.type_name(), first.type_name(), ev.show_short(&k), ev.show_short(first)), Some(s)));
             }
             if c1 != c2 {
-                return Err(ev.err(format!("cannot compare {} with {}; values are {} and {}", k.type_name(), first.type_name(), ev.show_short(&k), ev.show_short(first)), Some(s)));
+                return Err(ev.err(
+                    format!(
+                        "cannot compare {} with {}; values are {} and {}",
+                        k.type_name(),
+                        first.type_name(),
+                        ev.show_short(&k),
+                        ev.show_short(first)
+                    ),
+                    Some(s),
+                ));
             }
         } else {
             first_key = Some(k.clone());
@@ -276,8 +334,13 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
             None => {
                 let mut found = false;
                 for x in &seen {
-                    if !std::mem::discriminant(x).eq(&std::mem::discriminant(&k)) && !(matches!(x, Value::Int(_) | Value::Float(_)) && matches!(k, Value::Int(_) | Value::Float(_))) {
-                        return Err(ev.err(format!("cannot compare {} with {}", x.type_name(), k.type_name()), Some(s)));
+                    let numbers = matches!(x, Value::Int(_) | Value::Float(_)) && matches!(k, Value::Int(_) | Value::Float(_));
+                    if std::mem::discriminant(x) != std::mem::discriminant(&k) && !numbers
+                    {
+                        return Err(ev.err(
+                            format!("cannot compare {} with {}", x.type_name(), k.type_name()),
+                            Some(s),
+                        ));
                     }
                     if ev.values_equal(x, &k, s)? {
                         found = true;

@@ -2,8 +2,8 @@
 //! the base environment (the names visible without `builtins.`).
 
 pub mod attrs;
-pub mod control;
 pub mod context;
+pub mod control;
 pub mod derivation;
 pub mod flakeref;
 pub mod hash;
@@ -19,8 +19,8 @@ pub mod xml;
 
 use super::error::EvalResult;
 use super::symbol::Sym;
-use super::value::*;
 use super::value::List;
+use super::value::*;
 use super::Evaluator;
 use crate::source::Span;
 use std::rc::Rc;
@@ -80,11 +80,23 @@ pub fn install(ev: &mut Evaluator) {
 
     let mut entries: Vec<Attr> = Vec::new();
     for bi in &all {
-        let v = Value::PrimOp(Rc::new(PrimOp { name: bi.name, arity: bi.arity, f: bi.f }));
+        let v = Value::PrimOp(Rc::new(PrimOp {
+            name: bi.name,
+            arity: bi.arity,
+            f: bi.f,
+        }));
         // `derivation` is replaced by its Nix wrapper once the base
         // environment exists, so it lives in a cell.
-        let t = if bi.name == "derivation" { Thunk::cell(ThunkState::Done(v)) } else { Thunk::value(v) };
-        entries.push(Attr { name: Sym::new(bi.name), value: t, pos: None });
+        let t = if bi.name == "derivation" {
+            Thunk::cell(ThunkState::Done(v))
+        } else {
+            Thunk::value(v)
+        };
+        entries.push(Attr {
+            name: Sym::new(bi.name),
+            value: t,
+            pos: None,
+        });
     }
     // Constants.
     let consts: Vec<(&str, Value)> = vec![
@@ -95,16 +107,36 @@ pub fn install(ev: &mut Evaluator) {
         ("nixVersion", Value::str("2.18.0")),
         ("langVersion", Value::Int(6)),
         ("storeDir", Value::str(ev.opts.store_dir.clone())),
-        ("currentTime", Value::Int(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))),
+        (
+            "currentTime",
+            Value::Int(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0),
+            ),
+        ),
     ];
     for (n, v) in consts {
-        entries.push(Attr { name: Sym::new(n), value: Thunk::value(v), pos: None });
+        entries.push(Attr {
+            name: Sym::new(n),
+            value: Thunk::value(v),
+            pos: None,
+        });
     }
     let nix_path = io::nix_path_value(ev);
-    entries.push(Attr { name: Sym::new("nixPath"), value: Thunk::value(nix_path), pos: None });
+    entries.push(Attr {
+        name: Sym::new("nixPath"),
+        value: Thunk::value(nix_path),
+        pos: None,
+    });
     // `derivation` is the Nix-level wrapper around `derivationStrict`.
     let builtins_thunk = Thunk::cell(ThunkState::Blackhole);
-    entries.push(Attr { name: Sym::new("builtins"), value: builtins_thunk.clone(), pos: None });
+    entries.push(Attr {
+        name: Sym::new("builtins"),
+        value: builtins_thunk.clone(),
+        pos: None,
+    });
     let attrs = Rc::new(Attrs::from_unsorted(entries));
     if let Thunk::Lazy(c) = &builtins_thunk {
         *c.borrow_mut() = ThunkState::Done(Value::Attrs(attrs.clone()));
@@ -134,7 +166,11 @@ pub fn install(ev: &mut Evaluator) {
 }
 
 fn copy(b: &Builtin) -> Builtin {
-    Builtin { name: b.name, arity: b.arity, f: b.f }
+    Builtin {
+        name: b.name,
+        arity: b.arity,
+        f: b.f,
+    }
 }
 
 pub fn current_system() -> String {
@@ -211,7 +247,12 @@ impl Evaluator {
         Ok(self.force_string(t, span)?.s.clone())
     }
     /// Any value coerced to a string as `toString` would, with context.
-    pub fn arg_coerce(&mut self, t: &Thunk, span: Span, mode: super::coerce::Coerce) -> EvalResult<(String, Context)> {
+    pub fn arg_coerce(
+        &mut self,
+        t: &Thunk,
+        span: Span,
+        mode: super::coerce::Coerce,
+    ) -> EvalResult<(String, Context)> {
         let v = self.force(t)?;
         self.coerce_to_string(&v, span, mode)
     }
@@ -223,7 +264,10 @@ impl Evaluator {
             _ => self.coerce_to_string(&v, span, super::coerce::Coerce::ToStringNoCopy)?,
         };
         if !s.starts_with('/') {
-            return Err(self.err(format!("string '{s}' doesn't represent an absolute path"), Some(span)));
+            return Err(self.err(
+                format!("string '{s}' doesn't represent an absolute path"),
+                Some(span),
+            ));
         }
         Ok(s)
     }

@@ -50,13 +50,22 @@ fn bit_xor(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     bit(ev, a, s, |x, y| x ^ y)
 }
 
-fn round(ev: &mut Evaluator, a: &[Thunk], s: Span, f: fn(f64) -> f64, what: &str) -> EvalResult<Value> {
+fn round(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    s: Span,
+    f: fn(f64) -> f64,
+    what: &str,
+) -> EvalResult<Value> {
     match ev.force(&a[0])? {
         Value::Int(i) => Ok(Value::Int(i)),
         Value::Float(x) => {
             let r = f(x);
-            if !(r >= -9.223372036854776e18 && r < 9.223372036854776e18) {
-                return Err(ev.err(format!("{what}: value {x} cannot be represented as an integer"), Some(s)));
+            if !(-9.223372036854776e18..9.223372036854776e18).contains(&r) {
+                return Err(ev.err(
+                    format!("{what}: value {x} cannot be represented as an integer"),
+                    Some(s),
+                ));
             }
             Ok(Value::Int(r as i64))
         }

@@ -21,7 +21,9 @@ fn translate(re: &str) -> String {
         let c = cs[i];
         if in_class {
             if c == '[' && cs.get(i + 1) == Some(&':') {
-                if let Some(end) = (i + 2..cs.len().saturating_sub(1)).find(|&j| cs[j] == ':' && cs[j + 1] == ']') {
+                if let Some(end) =
+                    (i + 2..cs.len().saturating_sub(1)).find(|&j| cs[j] == ':' && cs[j + 1] == ']')
+                {
                     out.extend(&cs[i..end + 2]);
                     i = end + 2;
                     continue;
@@ -32,7 +34,12 @@ fn translate(re: &str) -> String {
             }
             // Inside a POSIX bracket expression a backslash is literal, and
             // `[` needs escaping for the regex crate.
-            if c == '\\' || c == '[' || c == '&' || c == '~' || c == '-' && cs.get(i + 1) == Some(&'-') {
+            if c == '\\'
+                || c == '['
+                || c == '&'
+                || c == '~'
+                || c == '-' && cs.get(i + 1) == Some(&'-')
+            {
                 out.push('\\');
             }
             out.push(c);
@@ -76,8 +83,13 @@ fn compile(ev: &Evaluator, re: &str, whole: bool, s: Span) -> EvalResult<Rc<rege
         return Ok(r);
     }
     let t = translate(re);
-    let pattern = if whole { format!("^(?s:{t})$") } else { format!("(?s:{t})") };
-    let r = regex::Regex::new(&pattern).map_err(|_| ev.err(format!("invalid regular expression '{re}'"), Some(s)))?;
+    let pattern = if whole {
+        format!("^(?s:{t})$")
+    } else {
+        format!("(?s:{t})")
+    };
+    let r = regex::Regex::new(&pattern)
+        .map_err(|_| ev.err(format!("invalid regular expression '{re}'"), Some(s)))?;
     let r = Rc::new(r);
     CACHE.with(|c| c.borrow_mut().insert(key, r.clone()));
     Ok(r)
@@ -86,10 +98,12 @@ fn compile(ev: &Evaluator, re: &str, whole: bool, s: Span) -> EvalResult<Rc<rege
 fn captures_list(caps: &regex::Captures) -> Value {
     Value::list(
         (1..caps.len())
-            .map(|i| Thunk::value(match caps.get(i) {
-                Some(m) => Value::str(m.as_str()),
-                None => Value::Null,
-            }))
+            .map(|i| {
+                Thunk::value(match caps.get(i) {
+                    Some(m) => Value::str(m.as_str()),
+                    None => Value::Null,
+                })
+            })
             .collect(),
     )
 }
@@ -112,11 +126,17 @@ fn split(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let mut last = 0;
     for c in r.captures_iter(&subject.s) {
         let m = c.get(0).expect("group 0");
-        out.push(Thunk::value(NixString::with_ctx(&subject.s[last..m.start()], subject.ctx.clone())));
+        out.push(Thunk::value(NixString::with_ctx(
+            &subject.s[last..m.start()],
+            subject.ctx.clone(),
+        )));
         out.push(Thunk::value(captures_list(&c)));
         last = m.end();
     }
-    out.push(Thunk::value(NixString::with_ctx(&subject.s[last..], subject.ctx.clone())));
+    out.push(Thunk::value(NixString::with_ctx(
+        &subject.s[last..],
+        subject.ctx.clone(),
+    )));
     Ok(Value::list(out))
 }
 

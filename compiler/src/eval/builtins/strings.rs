@@ -32,7 +32,11 @@ fn substring(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     if start >= st.len() {
         return Ok(NixString::with_ctx("", ctx));
     }
-    let end = if len < 0 { st.len() } else { start.saturating_add(len as usize).min(st.len()) };
+    let end = if len < 0 {
+        st.len()
+    } else {
+        start.saturating_add(len as usize).min(st.len())
+    };
     Ok(NixString::with_ctx(byte_slice(&st, start, end), ctx))
 }
 
@@ -57,7 +61,10 @@ fn replace_strings(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
     let to = ev.arg_list(&a[1], s)?;
     let subject = ev.force_string(&a[2], s)?;
     if from.len() != to.len() {
-        return Err(ev.err("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths", Some(s)));
+        return Err(ev.err(
+            "'from' and 'to' arguments passed to builtins.replaceStrings have different lengths",
+            Some(s),
+        ));
     }
     let mut froms = Vec::with_capacity(from.len());
     for t in from.iter() {
@@ -83,7 +90,11 @@ fn replace_strings(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
                 if fb.is_empty() {
                     if i < src.len() {
                         // Copy one whole character after an empty match.
-                        let ch = subject.s[i..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+                        let ch = subject.s[i..]
+                            .chars()
+                            .next()
+                            .map(|c| c.len_utf8())
+                            .unwrap_or(1);
                         out.extend_from_slice(&src[i..i + ch]);
                         i += ch;
                     } else {
@@ -102,7 +113,10 @@ fn replace_strings(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
             i += 1;
         }
     }
-    Ok(NixString::with_ctx(String::from_utf8_lossy(&out).into_owned(), ctx))
+    Ok(NixString::with_ctx(
+        String::from_utf8_lossy(&out).into_owned(),
+        ctx,
+    ))
 }
 
 /// Nix's version components: runs of digits, or of other characters,
@@ -133,24 +147,22 @@ pub fn split_version(v: &str) -> Vec<String> {
 }
 
 fn component_less(c1: &str, c2: &str) -> bool {
-    let n1 = c1.parse::<u64>().ok().filter(|_| !c1.is_empty() && c1.chars().all(|c| c.is_ascii_digit()));
-    let n2 = c2.parse::<u64>().ok().filter(|_| !c2.is_empty() && c2.chars().all(|c| c.is_ascii_digit()));
+    let n1 = c1
+        .parse::<u64>()
+        .ok()
+        .filter(|_| !c1.is_empty() && c1.chars().all(|c| c.is_ascii_digit()));
+    let n2 = c2
+        .parse::<u64>()
+        .ok()
+        .filter(|_| !c2.is_empty() && c2.chars().all(|c| c.is_ascii_digit()));
     match (n1, n2) {
         (Some(a), Some(b)) => a < b,
         _ => {
-            if c1.is_empty() && n2.is_some() {
-                true
-            } else if c1 == "pre" && c2 != "pre" {
-                true
-            } else if c2 == "pre" {
-                false
-            } else if n1.is_some() {
-                false
-            } else if n2.is_some() {
-                true
-            } else {
-                c1 < c2
-            }
+            // Nix's rules: empty < number; "pre" < anything else; numbers
+            // sort after words; words compare as strings.
+            (c1.is_empty() && n2.is_some())
+                || (c1 == "pre" && c2 != "pre")
+                || (c2 != "pre" && n1.is_none() && (n2.is_some() || c1 < c2))
         }
     }
 }
@@ -179,7 +191,12 @@ fn compare_versions(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Valu
 
 fn split_version_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let x = ev.arg_str(&a[0], s)?;
-    Ok(Value::list(split_version(&x).into_iter().map(|c| Thunk::value(Value::str(c))).collect()))
+    Ok(Value::list(
+        split_version(&x)
+            .into_iter()
+            .map(|c| Thunk::value(Value::str(c)))
+            .collect(),
+    ))
 }
 
 fn parse_drv_name(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -192,10 +209,22 @@ fn parse_drv_name(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
             break;
         }
     }
-    let (name, version) = if split < b.len() { (&x[..split], &x[split + 1..]) } else { (&x[..], "") };
+    let (name, version) = if split < b.len() {
+        (&x[..split], &x[split + 1..])
+    } else {
+        (&x[..], "")
+    };
     let entries = vec![
-        Attr { name: Sym::new("name"), value: Thunk::value(Value::str(name)), pos: None },
-        Attr { name: Sym::new("version"), value: Thunk::value(Value::str(version)), pos: None },
+        Attr {
+            name: Sym::new("name"),
+            value: Thunk::value(Value::str(name)),
+            pos: None,
+        },
+        Attr {
+            name: Sym::new("version"),
+            value: Thunk::value(Value::str(version)),
+            pos: None,
+        },
     ];
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }

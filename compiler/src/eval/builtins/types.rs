@@ -6,7 +6,11 @@ use crate::eval::value::Value;
 
 macro_rules! pred {
     ($name:ident, $pat:pat) => {
-        fn $name(ev: &mut crate::eval::Evaluator, a: &[crate::eval::Thunk], _s: crate::source::Span) -> crate::eval::EvalResult<Value> {
+        fn $name(
+            ev: &mut crate::eval::Evaluator,
+            a: &[crate::eval::Thunk],
+            _s: crate::source::Span,
+        ) -> crate::eval::EvalResult<Value> {
             Ok(Value::Bool(matches!(ev.force(&a[0])?, $pat)))
         }
     };
@@ -20,9 +24,16 @@ pred!(is_list, Value::List(_));
 pred!(is_null, Value::Null);
 pred!(is_path, Value::Path(_));
 pred!(is_string, Value::String(_));
-pred!(is_function, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_));
+pred!(
+    is_function,
+    Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
+);
 
-fn type_of(ev: &mut crate::eval::Evaluator, a: &[crate::eval::Thunk], _s: crate::source::Span) -> crate::eval::EvalResult<Value> {
+fn type_of(
+    ev: &mut crate::eval::Evaluator,
+    a: &[crate::eval::Thunk],
+    _s: crate::source::Span,
+) -> crate::eval::EvalResult<Value> {
     Ok(Value::str(ev.force(&a[0])?.type_of()))
 }
 

@@ -42,8 +42,19 @@ impl Xml {
 }
 
 impl Evaluator {
-    pub fn to_xml(&mut self, v: &Value, strict: bool, location: bool, s: Span) -> EvalResult<(String, Context)> {
-        let mut x = Xml { out: String::new(), drvs_seen: FxHashSet::default(), ctx: Context::new(), location };
+    pub fn to_xml(
+        &mut self,
+        v: &Value,
+        strict: bool,
+        location: bool,
+        s: Span,
+    ) -> EvalResult<(String, Context)> {
+        let mut x = Xml {
+            out: String::new(),
+            drvs_seen: FxHashSet::default(),
+            ctx: Context::new(),
+            location,
+        };
         x.out.push_str("<?xml version='1.0' encoding='utf-8'?>\n");
         x.line(0, "<expr>");
         self.xml_value(&mut x, v, 1, strict, s)?;
@@ -51,12 +62,25 @@ impl Evaluator {
         Ok((x.out, x.ctx))
     }
 
-    fn xml_value(&mut self, x: &mut Xml, v: &Value, d: usize, strict: bool, s: Span) -> EvalResult<()> {
+    fn xml_value(
+        &mut self,
+        x: &mut Xml,
+        v: &Value,
+        d: usize,
+        strict: bool,
+        s: Span,
+    ) -> EvalResult<()> {
         match v {
             Value::Null => x.line(d, "<null />"),
             Value::Bool(b) => x.line(d, &format!("<bool value=\"{b}\" />")),
             Value::Int(i) => x.line(d, &format!("<int value=\"{i}\" />")),
-            Value::Float(f) => x.line(d, &format!("<float value=\"{}\" />", crate::eval::print::format_float(*f))),
+            Value::Float(f) => x.line(
+                d,
+                &format!(
+                    "<float value=\"{}\" />",
+                    crate::eval::print::format_float(*f)
+                ),
+            ),
             Value::String(st) => {
                 x.ctx.extend(st.ctx.iter().cloned());
                 x.line(d, &format!("<string value=\"{}\" />", esc(&st.s)));
@@ -69,7 +93,11 @@ impl Evaluator {
                 }
                 x.line(d, "<list>");
                 for t in l.iter() {
-                    let e = if strict { self.force(t)? } else { t.get().unwrap_or(Value::Null) };
+                    let e = if strict {
+                        self.force(t)?
+                    } else {
+                        t.get().unwrap_or(Value::Null)
+                    };
                     self.enter()?;
                     let r = self.xml_value(x, &e, d + 1, strict, s);
                     self.leave();
@@ -120,8 +148,18 @@ impl Evaluator {
                 };
                 x.line(d, &format!("<function{loc}>"));
                 match &c.def.param {
-                    Param::Ident => x.line(d + 1, &format!("<varpat name=\"{}\" />", esc(c.def.param_name.map(|n| n.as_str()).unwrap_or("")))),
-                    Param::Pattern { formals, ellipsis, at } => {
+                    Param::Ident => x.line(
+                        d + 1,
+                        &format!(
+                            "<varpat name=\"{}\" />",
+                            esc(c.def.param_name.map(|n| n.as_str()).unwrap_or(""))
+                        ),
+                    ),
+                    Param::Pattern {
+                        formals,
+                        ellipsis,
+                        at,
+                    } => {
                         let mut head = String::from("<attrspat");
                         if *ellipsis {
                             head.push_str(" ellipsis=\"1\"");
@@ -131,7 +169,8 @@ impl Evaluator {
                         }
                         head.push('>');
                         x.line(d + 1, &head);
-                        let mut names: Vec<&str> = formals.iter().map(|f| f.name.as_str()).collect();
+                        let mut names: Vec<&str> =
+                            formals.iter().map(|f| f.name.as_str()).collect();
                         names.sort();
                         for n in names {
                             x.line(d + 2, &format!("<attr name=\"{}\" />", esc(n)));
@@ -146,7 +185,14 @@ impl Evaluator {
         Ok(())
     }
 
-    fn xml_attrs(&mut self, x: &mut Xml, a: &crate::eval::Attrs, d: usize, strict: bool, s: Span) -> EvalResult<()> {
+    fn xml_attrs(
+        &mut self,
+        x: &mut Xml,
+        a: &crate::eval::Attrs,
+        d: usize,
+        strict: bool,
+        s: Span,
+    ) -> EvalResult<()> {
         for e in a.entries.iter() {
             let loc = match (x.location, e.pos) {
                 (true, Some(p)) => {
@@ -157,7 +203,11 @@ impl Evaluator {
                 _ => String::new(),
             };
             x.line(d, &format!("<attr{loc} name=\"{}\">", esc(e.name.as_str())));
-            let v = if strict { self.force(&e.value)? } else { e.value.get().unwrap_or(Value::Null) };
+            let v = if strict {
+                self.force(&e.value)?
+            } else {
+                e.value.get().unwrap_or(Value::Null)
+            };
             self.enter()?;
             let r = self.xml_value(x, &v, d + 1, strict, s);
             self.leave();
