@@ -96,15 +96,16 @@ pub fn parse_flags(args: Vec<String>) -> Result<Flags, String> {
             "--lint-short-path-literals"
             | "--lint-absolute-path-literals"
             | "--lint-url-literals" => {
-                let level =
-                    match need(&mut it, &a)?.as_str() {
-                        "ignore" | "off" => LintLevel::Off,
-                        "warn" => LintLevel::Warn,
-                        "fatal" => LintLevel::Fatal,
-                        other => return Err(format!(
+                let level = match need(&mut it, &a)?.as_str() {
+                    "ignore" | "off" => LintLevel::Off,
+                    "warn" => LintLevel::Warn,
+                    "fatal" => LintLevel::Fatal,
+                    other => {
+                        return Err(format!(
                             "invalid value '{other}' for {a}: expected 'ignore', 'warn' or 'fatal'"
-                        )),
-                    };
+                        ))
+                    }
+                };
                 match a.as_str() {
                     "--lint-short-path-literals" => f.lints.short_path = level,
                     "--lint-absolute-path-literals" => f.lints.absolute_path = level,

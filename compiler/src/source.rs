@@ -16,6 +16,38 @@ pub struct Span {
     pub end: u32,
 }
 
+/// A compact position (file and byte offset), or none: what every
+/// attribute keeps of where it was defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Pos {
+    file: u32,
+    offset: u32,
+}
+
+impl Pos {
+    pub const NONE: Pos = Pos {
+        file: u32::MAX,
+        offset: 0,
+    };
+
+    pub fn span(self) -> Option<Span> {
+        (self.file != u32::MAX).then_some(Span {
+            file: FileId(self.file),
+            start: self.offset,
+            end: self.offset,
+        })
+    }
+}
+
+impl From<Span> for Pos {
+    fn from(s: Span) -> Pos {
+        Pos {
+            file: s.file.0,
+            offset: s.start,
+        }
+    }
+}
+
 pub struct SourceFile {
     /// Display name: an absolute path, or `«stdin»` / `«string»`.
     pub name: String,

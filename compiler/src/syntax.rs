@@ -15,19 +15,21 @@ pub struct Parsed {
 pub fn decode(bytes: &[u8], file: FileId) -> Result<&str, Box<Diagnostic>> {
     std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to() as u32;
-        Box::new(Diagnostic::new(
-            "nix::parse::encoding",
-            format!(
-                "the file is not valid UTF-8 (invalid byte 0x{:02x} at offset {at})",
-                bytes[at as usize]
-            ),
-            Some(Span {
-                file,
-                start: at,
-                end: at + 1,
-            }),
+        Box::new(
+            Diagnostic::new(
+                "nix::parse::encoding",
+                format!(
+                    "the file is not valid UTF-8 (invalid byte 0x{:02x} at offset {at})",
+                    bytes[at as usize]
+                ),
+                Some(Span {
+                    file,
+                    start: at,
+                    end: at + 1,
+                }),
+            )
+            .with_help("Nix source files must be UTF-8 text"),
         )
-        .with_help("Nix source files must be UTF-8 text"))
     })
 }
 

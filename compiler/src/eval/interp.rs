@@ -6,7 +6,7 @@ use super::expr::*;
 use super::symbol::Sym;
 use super::value::*;
 use super::Evaluator;
-use crate::source::Span;
+use crate::source::{Pos, Span};
 use std::rc::Rc;
 
 /// Symbols the interpreter itself looks for.
@@ -157,8 +157,9 @@ impl Evaluator {
                 }
             }),
             ThunkState::Apply(f, a) => self.call_value(f.clone(), a.clone(), None),
-            ThunkState::Apply2(f, a, b) => self.call_value2(f.clone(), a.clone(), b.clone(), None),
-            ThunkState::Select(from, name, span) => {
+            ThunkState::Apply2(x) => self.call_value2(x.0.clone(), x.1.clone(), x.2.clone(), None),
+            ThunkState::Select(x) => {
+                let (from, name, span) = (&x.0, &x.1, &x.2);
                 let v = self.force(from)?;
                 self.select_one(&v, *name, *span)
             }
@@ -434,17 +435,17 @@ impl Evaluator {
             Attr {
                 name: self.syms.column,
                 value: Thunk::value(Value::Int(c as i64)),
-                pos: None,
+                pos: Pos::NONE,
             },
             Attr {
                 name: self.syms.file,
                 value: Thunk::value(Value::str(f.name.clone())),
-                pos: None,
+                pos: Pos::NONE,
             },
             Attr {
                 name: self.syms.line,
                 value: Thunk::value(Value::Int(l as i64)),
-                pos: None,
+                pos: Pos::NONE,
             },
         ];
         Value::attrs(Attrs::from_unsorted(entries))
@@ -546,7 +547,8 @@ impl Evaluator {
                         }),
                         frame.clone(),
                     ));
-                    self.heap.thunk(ThunkState::Select(src, *name, *span))
+                    self.heap
+                        .thunk(ThunkState::Select(Box::new((src, *name, *span))))
                 }
             };
             slots.push(t);
@@ -576,9 +578,13 @@ impl Evaluator {
                 .iter()
                 .map(|binding| match &binding.value {
                     BindingValue::Expr(e) | BindingValue::Inherit(e) => self.thunk_of(e, env),
-                    BindingValue::InheritFrom { source, name, span } => self.heap.thunk(
-                        ThunkState::Select(sources[*source as usize].clone(), *name, *span),
-                    ),
+                    BindingValue::InheritFrom { source, name, span } => {
+                        self.heap.thunk(ThunkState::Select(Box::new((
+                            sources[*source as usize].clone(),
+                            *name,
+                            *span,
+                        ))))
+                    }
                 })
                 .collect();
             (env.clone(), thunks)
@@ -590,7 +596,7 @@ impl Evaluator {
             .map(|(binding, t)| Attr {
                 name: binding.name,
                 value: t,
-                pos: Some(binding.span),
+                pos: Pos::from(binding.span),
             })
             .collect();
         let mut attrs = Attrs::from_unsorted(std::mem::take(&mut entries));
@@ -635,7 +641,7 @@ impl Evaluator {
                 extra.push(Attr {
                     name,
                     value: t,
-                    pos: Some(*span),
+                    pos: Pos::from(*span),
                 });
             }
             if !extra.is_empty() {

@@ -257,7 +257,7 @@ impl Evaluator {
                     let x = self.force(&attr.value).map_err(|e| {
                         e.context(
                             format!("while evaluating the attribute '{}'", attr.name),
-                            attr.pos,
+                            attr.pos.span(),
                         )
                     })?;
                     self.enter()?;

@@ -3,6 +3,7 @@
 //! a thread with a large stack so deep recursion ends in an error.
 
 use super::*;
+use crate::source::Pos;
 
 /// A value given on the command line for a function argument.
 #[derive(Clone)]
@@ -83,7 +84,7 @@ impl Evaluator {
                     entries.push(Attr {
                         name: sym,
                         value: t,
-                        pos: None,
+                        pos: Pos::NONE,
                     });
                 }
                 for f in formals {

@@ -111,7 +111,7 @@ impl Drop for Attrs {
 pub struct Attr {
     pub name: Sym,
     pub value: Thunk,
-    pub pos: Option<Span>,
+    pub pos: crate::source::Pos,
 }
 
 /// Attributes sorted by name (the order Nix prints and iterates in).
@@ -230,9 +230,10 @@ pub enum ThunkState {
     /// A function application made lazily by a builtin (`map`, `genList`).
     Apply(Value, Thunk),
     /// `f a b`, lazily (`mapAttrs`, `zipAttrsWith`).
-    Apply2(Value, Thunk, Thunk),
+    /// (Boxed: rare, and keeping cells small matters more.)
+    Apply2(Box<(Value, Thunk, Thunk)>),
     /// Select an attribute of a value lazily (`inherit (e) x`).
-    Select(Thunk, Sym, Span),
+    Select(Box<(Thunk, Sym, Span)>),
     /// Being evaluated: forcing it again is infinite recursion.
     Blackhole,
 }
@@ -320,11 +321,12 @@ impl Drop for ThunkCell {
             ThunkState::Done(v) => [Some(Garbage::Value(v)), None],
             ThunkState::Pending(_, env) => [Some(Garbage::Env(env)), None],
             ThunkState::Apply(v, t) => [Some(Garbage::Value(v)), Some(Garbage::Thunk(t))],
-            ThunkState::Apply2(v, a, b) => {
+            ThunkState::Apply2(x) => {
+                let (v, a, b) = *x;
                 DROP_QUEUE.with(|q| q.borrow_mut().push(Garbage::Thunk(b)));
                 [Some(Garbage::Value(v)), Some(Garbage::Thunk(a))]
             }
-            ThunkState::Select(t, _, _) => [Some(Garbage::Thunk(t)), None],
+            ThunkState::Select(x) => [Some(Garbage::Thunk(x.0)), None],
             ThunkState::Blackhole => [None, None],
         };
         for g in garbage.into_iter().flatten() {

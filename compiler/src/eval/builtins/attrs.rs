@@ -5,7 +5,7 @@ use crate::eval::expr::Param;
 use crate::eval::symbol::Sym;
 use crate::eval::value::ThunkState;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 fn attr_names(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let set = ev.arg_attrs(&a[0], s)?;
@@ -84,7 +84,10 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
                 Some(s),
             )
         })?;
-        let pos = item.get_attr(ev.syms.value).and_then(|a| a.pos);
+        let pos = item
+            .get_attr(ev.syms.value)
+            .map(|a| a.pos)
+            .unwrap_or(Pos::NONE);
         entries.push(Attr {
             name: Sym::new(&name),
             value,
@@ -101,16 +104,16 @@ fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         .entries
         .iter()
         .map(|e| {
-            let t = ev.heap.thunk(ThunkState::Apply2(
+            let t = ev.heap.thunk(ThunkState::Apply2(Box::new((
                 f.clone(),
                 Thunk::value(Value::str(e.name.as_str())),
                 e.value.clone(),
-            ));
+            ))));
             // Like Nix, the mapped set has no positions.
             Attr {
                 name: e.name,
                 value: t,
-                pos: None,
+                pos: Pos::NONE,
             }
         })
         .collect();
@@ -152,7 +155,7 @@ fn function_args(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
                     .map(|f| Attr {
                         name: f.name,
                         value: Thunk::value(Value::Bool(f.default.is_some())),
-                        pos: Some(f.span),
+                        pos: Pos::from(f.span),
                     })
                     .collect();
                 Ok(Value::attrs(Attrs::from_unsorted(entries)))
@@ -184,15 +187,15 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
         .into_iter()
         .map(|n| {
             let vals = groups.remove(&n).unwrap_or_default();
-            let t = ev.heap.thunk(ThunkState::Apply2(
+            let t = ev.heap.thunk(ThunkState::Apply2(Box::new((
                 f.clone(),
                 Thunk::value(Value::str(n.as_str())),
                 Thunk::value(Value::list(vals)),
-            ));
+            ))));
             Attr {
                 name: n,
                 value: t,
-                pos: None,
+                pos: Pos::NONE,
             }
         })
         .collect();
@@ -202,7 +205,7 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
 fn unsafe_get_attr_pos(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let name = ev.arg_str(&a[0], s)?;
     let set = ev.arg_attrs(&a[1], s)?;
-    match set.get_attr(Sym::new(&name)).and_then(|a| a.pos) {
+    match set.get_attr(Sym::new(&name)).and_then(|a| a.pos.span()) {
         Some(p) => Ok(ev.pos_value(p)),
         None => Ok(Value::Null),
     }

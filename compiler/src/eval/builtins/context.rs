@@ -3,7 +3,7 @@
 use super::{b, Builtin};
 use crate::eval::value::Context;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, NixString, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 use std::collections::BTreeMap;
 
 fn get_context(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -31,7 +31,7 @@ fn get_context(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
                 e.push(Attr {
                     name: Sym::new("allOutputs"),
                     value: Thunk::value(Value::Bool(true)),
-                    pos: None,
+                    pos: Pos::NONE,
                 });
             }
             if !outs.is_empty() {
@@ -42,20 +42,20 @@ fn get_context(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
                             .map(|o| Thunk::value(Value::str(o)))
                             .collect(),
                     )),
-                    pos: None,
+                    pos: Pos::NONE,
                 });
             }
             if plain {
                 e.push(Attr {
                     name: Sym::new("path"),
                     value: Thunk::value(Value::Bool(true)),
-                    pos: None,
+                    pos: Pos::NONE,
                 });
             }
             Attr {
                 name: Sym::new(&p),
                 value: Thunk::value(Value::attrs(Attrs::from_unsorted(e))),
-                pos: None,
+                pos: Pos::NONE,
             }
         })
         .collect();

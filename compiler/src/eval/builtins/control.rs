@@ -4,7 +4,7 @@ use super::{b, Builtin};
 use crate::eval::coerce::Coerce;
 use crate::eval::error::{ErrorKind, EvalError};
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 use std::io::Write;
 
 fn throw(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
@@ -47,12 +47,12 @@ fn try_eval(ev: &mut Evaluator, a: &[Thunk], _s: Span) -> EvalResult<Value> {
         Attr {
             name: ev.syms.success,
             value: Thunk::value(Value::Bool(ok)),
-            pos: None,
+            pos: Pos::NONE,
         },
         Attr {
             name: ev.syms.value,
             value: Thunk::value(v),
-            pos: None,
+            pos: Pos::NONE,
         },
     ];
     Ok(Value::attrs(Attrs::from_unsorted(entries)))

@@ -7,7 +7,7 @@ use crate::eval::coerce::Coerce;
 use crate::eval::store::{self, hex, sha256};
 use crate::eval::value::{Context, ThunkState};
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, NixString, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -175,7 +175,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
             Some(s),
         )
     })?;
-    let name_pos = attrs.get_attr(Sym::new("name")).and_then(|x| x.pos);
+    let name_pos = attrs.get_attr(Sym::new("name")).and_then(|x| x.pos.span());
     store::check_name(&name).map_err(|m| {
         ev.err(
             format!("invalid derivation name: {m}. Please pass a different 'name'."),
@@ -206,7 +206,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         let v = ev.force(&e.value).map_err(|err| {
             err.context(
                 format!("while evaluating attribute '{key}' of derivation '{name}'"),
-                e.pos,
+                e.pos.span(),
             )
         })?;
         if ignore_nulls && matches!(v, Value::Null) {
@@ -215,7 +215,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         let werr = |err: crate::eval::EvalError| {
             err.context(
                 format!("while evaluating attribute '{key}' of derivation '{name}'"),
-                e.pos,
+                e.pos.span(),
             )
         };
         if key == "args" {
@@ -390,7 +390,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
     entries.push(Attr {
         name: Sym::new("drvPath"),
         value: Thunk::value(NixString::with_ctx(drv_path.clone(), dctx)),
-        pos: None,
+        pos: Pos::NONE,
     });
     for (o, out) in &drv.outputs {
         let mut c = Context::new();
@@ -398,7 +398,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
         entries.push(Attr {
             name: Sym::new(o),
             value: Thunk::value(NixString::with_ctx(out.path.clone(), c)),
-            pos: None,
+            pos: Pos::NONE,
         });
     }
     ev.derivations.insert(drv_path, Rc::new(drv));

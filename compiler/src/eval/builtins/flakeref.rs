@@ -3,7 +3,7 @@
 
 use super::{b, Builtin};
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 fn is_rev(s: &str) -> bool {
     s.len() == 40 && s.chars().all(|c| c.is_ascii_hexdigit())
@@ -13,7 +13,7 @@ fn attr(n: &str, v: Value) -> Attr {
     Attr {
         name: Sym::new(n),
         value: Thunk::value(v),
-        pos: None,
+        pos: Pos::NONE,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::eval::error::{ErrorKind, EvalError};
 use crate::eval::store;
 use crate::eval::value::Context;
 use crate::eval::{io_msg, Attr, Attrs, EvalResult, Evaluator, NixString, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 use std::path::Path;
 
 /// `builtins.nixPath`: `[ { prefix; path; } … ]`.
@@ -21,12 +21,12 @@ pub fn nix_path_value(ev: &Evaluator) -> Value {
                 Attr {
                     name: Sym::new("path"),
                     value: Thunk::value(Value::str(path.clone())),
-                    pos: None,
+                    pos: Pos::NONE,
                 },
                 Attr {
                     name: Sym::new("prefix"),
                     value: Thunk::value(Value::str(prefix.clone())),
-                    pos: None,
+                    pos: Pos::NONE,
                 },
             ];
             Thunk::value(Value::attrs(Attrs::from_sorted(entries)))
@@ -178,7 +178,7 @@ fn read_dir(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         entries.push(Attr {
             name: Sym::new(&e.file_name().to_string_lossy()),
             value: Thunk::value(Value::str(ty)),
-            pos: None,
+            pos: Pos::NONE,
         });
     }
     Ok(Value::attrs(Attrs::from_unsorted(entries)))

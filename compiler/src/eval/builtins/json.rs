@@ -4,7 +4,7 @@ use super::{b, Builtin};
 use crate::eval::coerce::Coerce;
 use crate::eval::value::Context;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, NixString, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 pub fn json_escape(s: &str, out: &mut String) {
     out.push('"');
@@ -95,7 +95,10 @@ impl Evaluator {
                     let x = self.force(&e.value)?;
                     self.enter()?;
                     let r = self.to_json(&x, s, ctx, out).map_err(|err| {
-                        err.context(format!("while evaluating attribute '{}'", e.name), e.pos)
+                        err.context(
+                            format!("while evaluating attribute '{}'", e.name),
+                            e.pos.span(),
+                        )
                     });
                     self.leave();
                     r?;
@@ -147,7 +150,7 @@ pub fn from_serde(v: serde_json::Value) -> Result<Value, String> {
                     Ok(Attr {
                         name: Sym::new(&no_nul(k)?),
                         value: Thunk::value(from_serde(v)?),
-                        pos: None,
+                        pos: Pos::NONE,
                     })
                 })
                 .collect::<Result<Vec<_>, String>>()?;

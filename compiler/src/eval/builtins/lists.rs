@@ -3,7 +3,7 @@
 use super::{b, Builtin};
 use crate::eval::value::ThunkState;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 fn length(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(Value::Int(ev.arg_list(&a[0], s)?.len() as i64))
@@ -234,12 +234,12 @@ fn partition(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         Attr {
             name: crate::eval::Sym::new("right"),
             value: Thunk::value(Value::list(right)),
-            pos: None,
+            pos: Pos::NONE,
         },
         Attr {
             name: crate::eval::Sym::new("wrong"),
             value: Thunk::value(Value::list(wrong)),
-            pos: None,
+            pos: Pos::NONE,
         },
     ];
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -265,7 +265,7 @@ fn group_by(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         .map(|(k, v)| Attr {
             name: k,
             value: Thunk::value(Value::list(v)),
-            pos: None,
+            pos: Pos::NONE,
         })
         .collect();
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
@@ -334,9 +334,9 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value
             None => {
                 let mut found = false;
                 for x in &seen {
-                    let numbers = matches!(x, Value::Int(_) | Value::Float(_)) && matches!(k, Value::Int(_) | Value::Float(_));
-                    if std::mem::discriminant(x) != std::mem::discriminant(&k) && !numbers
-                    {
+                    let numbers = matches!(x, Value::Int(_) | Value::Float(_))
+                        && matches!(k, Value::Int(_) | Value::Float(_));
+                    if std::mem::discriminant(x) != std::mem::discriminant(&k) && !numbers {
                         return Err(ev.err(
                             format!("cannot compare {} with {}", x.type_name(), k.type_name()),
                             Some(s),

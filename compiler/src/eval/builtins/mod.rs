@@ -22,7 +22,7 @@ use super::symbol::Sym;
 use super::value::List;
 use super::value::*;
 use super::Evaluator;
-use crate::source::Span;
+use crate::source::{Pos, Span};
 use std::rc::Rc;
 
 /// One builtin: its name, arity and implementation.
@@ -95,7 +95,7 @@ pub fn install(ev: &mut Evaluator) {
         entries.push(Attr {
             name: Sym::new(bi.name),
             value: t,
-            pos: None,
+            pos: Pos::NONE,
         });
     }
     // Constants.
@@ -121,21 +121,21 @@ pub fn install(ev: &mut Evaluator) {
         entries.push(Attr {
             name: Sym::new(n),
             value: Thunk::value(v),
-            pos: None,
+            pos: Pos::NONE,
         });
     }
     let nix_path = io::nix_path_value(ev);
     entries.push(Attr {
         name: Sym::new("nixPath"),
         value: Thunk::value(nix_path),
-        pos: None,
+        pos: Pos::NONE,
     });
     // `derivation` is the Nix-level wrapper around `derivationStrict`.
     let builtins_thunk = Thunk::cell(ThunkState::Blackhole);
     entries.push(Attr {
         name: Sym::new("builtins"),
         value: builtins_thunk.clone(),
-        pos: None,
+        pos: Pos::NONE,
     });
     let attrs = Rc::new(Attrs::from_unsorted(entries));
     if let Thunk::Lazy(c) = &builtins_thunk {

@@ -4,7 +4,7 @@ use super::{b, Builtin};
 use crate::eval::coerce::Coerce;
 use crate::eval::value::Context;
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, NixString, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 /// A byte slice of a string; cuts inside a character are made valid.
 pub fn byte_slice(s: &str, start: usize, end: usize) -> String {
@@ -218,12 +218,12 @@ fn parse_drv_name(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
         Attr {
             name: Sym::new("name"),
             value: Thunk::value(Value::str(name)),
-            pos: None,
+            pos: Pos::NONE,
         },
         Attr {
             name: Sym::new("version"),
             value: Thunk::value(Value::str(version)),
-            pos: None,
+            pos: Pos::NONE,
         },
     ];
     Ok(Value::attrs(Attrs::from_sorted(entries)))

@@ -2,7 +2,7 @@
 
 use super::{b, Builtin};
 use crate::eval::{Attr, Attrs, EvalResult, Evaluator, Sym, Thunk, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
     Ok(match v {
@@ -23,12 +23,12 @@ fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
                 Attr {
                     name: Sym::new("_type"),
                     value: Thunk::value(Value::str("timestamp")),
-                    pos: None,
+                    pos: Pos::NONE,
                 },
                 Attr {
                     name: Sym::new("value"),
                     value: Thunk::value(Value::str(pad_fraction(&d.to_string()))),
-                    pos: None,
+                    pos: Pos::NONE,
                 },
             ];
             Value::attrs(Attrs::from_sorted(entries))
@@ -45,7 +45,7 @@ fn convert(ev: &Evaluator, v: toml::Value, s: Span) -> EvalResult<Value> {
                     Ok(Attr {
                         name: Sym::new(&super::json::no_nul(k).map_err(|m| ev.err(m, Some(s)))?),
                         value: Thunk::value(convert(ev, v, s)?),
-                        pos: None,
+                        pos: Pos::NONE,
                     })
                 })
                 .collect::<EvalResult<Vec<_>>>()?;

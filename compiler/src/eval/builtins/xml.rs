@@ -194,7 +194,7 @@ impl Evaluator {
         s: Span,
     ) -> EvalResult<()> {
         for e in a.entries.iter() {
-            let loc = match (x.location, e.pos) {
+            let loc = match (x.location, e.pos.span()) {
                 (true, Some(p)) => {
                     let f = self.sources.get(p.file).clone();
                     let (l, c) = f.line_col(p.start);
