@@ -163,7 +163,7 @@ let
   filterOverrides = defs: (filterOverrides' defs).values;
   filterOverrides' = defs:
     let
-      getPrio = def: if def.value._type or "" == "override" then def.value.priority else defaultOverridePriority;
+      getPrio = definitionPriority;
       highestPrio = foldl' (prio: def: lib.min (getPrio def) prio) 9999 defs;
       strip = def: if def.value._type or "" == "override" then def // { value = def.value.content; } else def;
     in
@@ -171,6 +171,8 @@ let
       values = concatMap (def: if getPrio def == highestPrio then [ (strip def) ] else [ ]) defs;
       inherit highestPrio;
     };
+
+  definitionPriority = def: if def.value._type or "" == "override" then def.value.priority else defaultOverridePriority;
 
   sortProperties = defs:
     let
@@ -186,12 +188,13 @@ let
     defsFinal' =
       let
         defs' = concatMap (m:
-          map (value: if value._type or null == "definition" then value else { inherit (m) file; inherit value; })
+          map (value: if value._type or null == "definition" then value else { inherit (m) file; inherit value; pos = m.pos or null; })
             (addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))) defs;
         defs'' = filterOverrides' defs';
+        all = defs';
         defs''' = if any (def: def.value._type or "" == "order") defs''.values then sortProperties defs''.values else defs''.values;
       in
-      { values = defs'''; inherit (defs'') highestPrio; };
+      { values = defs'''; inherit (defs'') highestPrio; inherit all; };
     defsFinal = defsFinal'.values;
 
     mergedValue =
@@ -253,6 +256,9 @@ let
       definitions = map (def: def.value) res.defsFinal;
       files = map (def: def.file) res.defsFinal;
       definitionsWithLocations = res.defsFinal;
+      # Every definition, also those a higher priority overrode: where it
+      # is and at which priority (for `nixcfg options` and editors).
+      definitionsWithPriorities = map (d: { inherit (d) file; pos = d.pos or null; priority = definitionPriority d; }) res.defsFinal'.all;
       inherit (res) isDefined;
       __toString = _: showOption loc;
     };
@@ -283,7 +289,9 @@ let
       # Definitions, with properties pushed down, by name.
       defnsByName = byName prefix "config" (module: subtree: n: value: map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
       # Definitions as given (for options, which push down themselves).
-      defnsByName' = byName prefix "config" (module: subtree: n: value: [ { inherit (module) file; inherit value; } ]) configs;
+      # Definitions as given (for options, which push down themselves),
+      # with the position of each (nixcfg's provenance; null when unknown).
+      defnsByName' = byName prefix "config" (module: subtree: n: value: [ { inherit (module) file; inherit value; pos = builtins.unsafeGetAttrPos n subtree; } ]) configs;
 
       resultsByName = mapAttrs (name: decls:
         let
