@@ -188,10 +188,12 @@ let
     defsFinal' =
       let
         defs' = concatMap (m:
-          map (value: if value._type or null == "definition" then value else { inherit (m) file; inherit value; pos = m.pos or null; })
+          map (value: if value._type or null == "definition" then value else { inherit (m) file; inherit value; })
             (addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))) defs;
         defs'' = filterOverrides' defs';
-        all = defs';
+        # Positions and priorities of every definition, kept apart so that
+        # definitions handed to types keep nixpkgs' shape { file, value }.
+        all = concatMap (m: map (value: { inherit (m) file; pos = m.pos or null; priority = definitionPriority { inherit value; }; }) (dischargeProperties m.value)) defs;
         defs''' = if any (def: def.value._type or "" == "order") defs''.values then sortProperties defs''.values else defs''.values;
       in
       { values = defs'''; inherit (defs'') highestPrio; inherit all; };
@@ -258,7 +260,7 @@ let
       definitionsWithLocations = res.defsFinal;
       # Every definition, also those a higher priority overrode: where it
       # is and at which priority (for `nixcfg options` and editors).
-      definitionsWithPriorities = map (d: { inherit (d) file; pos = d.pos or null; priority = definitionPriority d; }) res.defsFinal'.all;
+      definitionsWithPriorities = res.defsFinal'.all;
       inherit (res) isDefined;
       __toString = _: showOption loc;
     };
