@@ -1,8 +1,10 @@
 //! The `nixcfg` command line: clap front and the subcommands. The binary
 //! (`main.rs`) only calls `run`; tests drive the same entry points.
 
+pub mod check_cmd;
 pub mod eval_cmd;
 pub mod instantiate;
+pub mod options_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +24,10 @@ struct Cli {
 enum Command {
     /// Evaluate a Nix file or expression and print the value.
     Eval(eval_cmd::EvalArgs),
+    /// Show an option: type, default, declarations, definitions and value.
+    Options(options_cmd::OptionsArgs),
+    /// Check configurations: every mistake, each at its line.
+    Check(check_cmd::CheckArgs),
     /// A drop-in for `nix-instantiate` (same flags, same output).
     #[command(name = "nix-instantiate", disable_help_flag = true)]
     NixInstantiate {
@@ -35,6 +41,8 @@ pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Eval(a) => eval_cmd::run(a),
+        Command::Options(a) => options_cmd::run(a),
+        Command::Check(a) => check_cmd::run(a),
         Command::NixInstantiate { args } => instantiate::run(args),
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod diagnostic;
 pub mod eval;
+pub mod modules;
 pub mod source;
 pub mod syntax;

@@ -75,6 +75,22 @@ impl SourceFile {
         }
     }
 
+    /// Byte offset of a 1-based line and column.
+    pub fn offset(&self, line: u32, col: u32) -> u32 {
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(0) as usize;
+        let rest = self.text.get(start..).unwrap_or("");
+        let skip: usize = rest
+            .chars()
+            .take(col.saturating_sub(1) as usize)
+            .map(char::len_utf8)
+            .sum();
+        (start + skip) as u32
+    }
+
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let line = match self.line_starts.binary_search(&offset) {
@@ -104,5 +120,24 @@ impl SourceMap {
     }
     pub fn get(&self, id: FileId) -> &Rc<SourceFile> {
         &self.files[id.0 as usize]
+    }
+
+    /// The last file added under `name` (files are re-added on reload).
+    pub fn find(&self, name: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .rposition(|f| f.name == name && !f.text.is_empty())
+            .map(|i| FileId(i as u32))
+    }
+
+    /// A span for `file:line:col`, if that file was read.
+    pub fn span_at(&self, name: &str, line: u32, col: u32) -> Option<Span> {
+        let id = self.find(name)?;
+        let start = self.get(id).offset(line, col);
+        Some(Span {
+            file: id,
+            start,
+            end: start,
+        })
     }
 }

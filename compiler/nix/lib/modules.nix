@@ -484,6 +484,9 @@ let
         options = checked options;
         config = checked (removeAttrs config [ "_module" ]);
         _module = checked config._module;
+        # nixcfg: the definitions no option matched, for the checker to
+        # report them all (not only the first) with their positions.
+        _nixcfgUnmatched = merged.unmatchedDefns;
         inherit extendModules type class;
       };
     in

@@ -1,0 +1,326 @@
+//! Checking a configuration: every independent mistake in one run.
+//!
+//! Each option is evaluated on its own, so one bad definition does not
+//! hide the others; undeclared options and failed assertions are reported
+//! one by one, each at the line that made it.
+
+use super::{position, Configuration};
+use crate::diagnostic::Diagnostic;
+use crate::eval::{Sym, Value};
+use crate::source::Span;
+
+/// Every error of the configuration, located where possible.
+pub fn check(cfg: &mut Configuration) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    unknown_options(cfg, &mut out);
+    let options = match cfg.field("options") {
+        Ok(o) => o,
+        Err(e) => {
+            out.push(*e.diag);
+            return out;
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    walk(cfg, &options, &mut Vec::new(), &mut out, &mut seen);
+    assertions(cfg, &options, &mut out);
+    out
+}
+
+fn span_of(cfg: &mut Configuration, pos: &Value) -> Option<Span> {
+    let (f, l, c) = position(cfg, pos)?;
+    cfg.ev.sources.span_at(&f, l, c)
+}
+
+fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
+    let Ok(Some(Value::List(defs))) = (|| {
+        let r = cfg.result.clone();
+        cfg.get(&r, "_nixcfgUnmatched")
+    })() else {
+        return;
+    };
+    let options = cfg.field("options").ok();
+    for t in defs.iter() {
+        let Ok(d) = cfg.thunk_value(t) else { continue };
+        let prefix: Vec<String> = match cfg.get(&d, "prefix") {
+            Ok(Some(Value::List(l))) => l
+                .iter()
+                .filter_map(|t| match cfg.thunk_value(t) {
+                    Ok(Value::String(s)) => Some(s.s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => continue,
+        };
+        let name = prefix.join(".");
+        let span = match cfg.get(&d, "pos") {
+            Ok(Some(p @ Value::Attrs(_))) => span_of(cfg, &p),
+            _ => None,
+        };
+        let mut diag = Diagnostic::new(
+            "nixcfg::unknown-option",
+            format!("The option `{name}' does not exist."),
+            span,
+        )
+        .with_label("not declared by any module");
+        // "Did you mean" among the options declared beside it.
+        if let Some(opts) = &options {
+            if let Ok(Some(parent)) = cfg.select_path(opts.clone(), &prefix[..prefix.len() - 1]) {
+                if let Value::Attrs(a) = &parent {
+                    let names: Vec<&str> = a
+                        .entries
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .filter(|n| !n.starts_with('_'))
+                        .collect();
+                    if let Some(s) = crate::eval::builtins::suggest(
+                        prefix.last().map(String::as_str).unwrap_or(""),
+                        &names,
+                    ) {
+                        let mut full = prefix[..prefix.len() - 1].to_vec();
+                        full.push(s.to_string());
+                        diag = diag.with_help(format!("did you mean `{}'?", full.join(".")));
+                    }
+                }
+            }
+        }
+        out.push(diag);
+    }
+}
+
+fn walk(
+    cfg: &mut Configuration,
+    node: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<Diagnostic>,
+    seen: &mut std::collections::HashSet<String>,
+) {
+    let Value::Attrs(a) = node else { return };
+    let entries: Vec<_> = a
+        .entries
+        .iter()
+        .map(|e| (e.name, e.value.clone()))
+        .collect();
+    for (name, t) in entries {
+        // Assertions read other options: they are checked last, by
+        // `assertions`, so that each mistake is reported by its owner.
+        if path.is_empty() && matches!(name.as_str(), "_module" | "assertions" | "warnings") {
+            continue;
+        }
+        let v = match cfg.thunk_value(&t) {
+            Ok(v) => v,
+            Err(e) => {
+                push_unique(out, seen, *e.diag);
+                continue;
+            }
+        };
+        path.push(name.as_str().to_string());
+        match cfg.is_option(&v) {
+            Ok(true) => check_option(cfg, &v, path, out, seen),
+            Ok(false) => walk(cfg, &v, path, out, seen),
+            Err(e) => push_unique(out, seen, *e.diag),
+        }
+        path.pop();
+    }
+}
+
+/// A stable code for the module system's own messages.
+fn classify(message: &str) -> Option<&'static str> {
+    Some(if message.contains("is not of type") {
+        "nixcfg::type-mismatch"
+    } else if message.contains("conflicting definition values")
+        || message.contains("defined multiple times while it's expected to be unique")
+    {
+        "nixcfg::conflicting-definitions"
+    } else if message.contains("is read-only, but it's set multiple times") {
+        "nixcfg::read-only"
+    } else if message.contains("was accessed but has no value defined") {
+        "nixcfg::used-but-not-defined"
+    } else {
+        return None;
+    })
+}
+
+/// The option a module-system message is about: "option `a.b'".
+fn named_option(message: &str) -> Option<String> {
+    let i = message.find("option `")? + "option `".len();
+    let rest = &message[i..];
+    let j = rest.find('\'')?;
+    Some(rest[..j].to_string())
+}
+
+fn push_unique(
+    out: &mut Vec<Diagnostic>,
+    seen: &mut std::collections::HashSet<String>,
+    d: Diagnostic,
+) {
+    if seen.insert(d.message.clone()) {
+        out.push(d);
+    }
+}
+
+/// Whether a span lies in nixcfg's own embedded files (not the user's).
+fn in_library(cfg: &Configuration, span: Option<Span>) -> bool {
+    match span {
+        Some(s) => cfg.ev.sources.get(s.file).name.contains("/embedded-"),
+        None => true,
+    }
+}
+
+fn check_option(
+    cfg: &mut Configuration,
+    opt: &Value,
+    path: &[String],
+    out: &mut Vec<Diagnostic>,
+    seen: &mut std::collections::HashSet<String>,
+) {
+    let value = match cfg.get(opt, "value") {
+        Ok(Some(v)) => cfg.ev.force_deep(&v).map(|_| v),
+        Ok(None) => return,
+        Err(e) => Err(e),
+    };
+    let Err(e) = value else { return };
+    let mut d = *e.diag;
+    let me = path.join(".");
+    if let Some(other) = named_option(&d.message) {
+        if other != me {
+            // Another option's mistake, met while computing this one: its
+            // owner reports it.
+            return;
+        }
+    }
+    if d.message.contains("was accessed but has no value defined") && !path.is_empty() {
+        // Reading an undefined option is an error only where it is read.
+        return;
+    }
+    // A mistake in a definition: point at the user's definitions instead
+    // of the library line that noticed it.
+    if in_library(cfg, d.span) {
+        let defs = definition_spans(cfg, opt);
+        if let Some(first) = defs.first() {
+            d.span = Some(*first);
+            d.label = Some(format!("definition of `{}'", path.join(".")));
+        }
+        // Name every line that defines the option.
+        if defs.len() > 1 {
+            let lines: Vec<String> = defs
+                .iter()
+                .map(|s| {
+                    let f = cfg.ev.sources.get(s.file);
+                    let (l, c) = f.line_col(s.start);
+                    format!("{}:{l}:{c}", f.name)
+                })
+                .collect();
+            d.help = Some(format!("it is defined at {}", lines.join(", ")));
+        }
+    }
+    if let Ok(Some(Value::List(ps))) = cfg.get(opt, "declarationPositions") {
+        if let Some(t) = ps.first() {
+            if let Ok(p) = cfg.thunk_value(t) {
+                if let Some((f, l, c)) = position(cfg, &p) {
+                    let note = format!("the option is declared at {f}:{l}:{c}");
+                    d.help = Some(match d.help.take() {
+                        Some(h) => format!("{h}\n{note}"),
+                        None => note,
+                    });
+                }
+            }
+        }
+    }
+    d.trace.retain(|(_, s)| !in_library(cfg, *s));
+    d.code = classify(&d.message).unwrap_or(d.code);
+    push_unique(out, seen, d);
+}
+
+/// Spans of an option's definitions, those of the winning priority first.
+fn definition_spans(cfg: &mut Configuration, opt: &Value) -> Vec<Span> {
+    let best = match cfg.get(opt, "highestPrio") {
+        Ok(Some(Value::Int(i))) => Some(i),
+        _ => None,
+    };
+    let mut won = Vec::new();
+    let mut rest = Vec::new();
+    if let Ok(Some(Value::List(ds))) = cfg.get(opt, "definitionsWithPriorities") {
+        for t in ds.iter() {
+            let Ok(d) = cfg.thunk_value(t) else { continue };
+            let prio = match cfg.get(&d, "priority") {
+                Ok(Some(Value::Int(i))) => Some(i),
+                _ => None,
+            };
+            let Ok(Some(p @ Value::Attrs(_))) = cfg.get(&d, "pos") else {
+                continue;
+            };
+            if let Some(s) = span_of(cfg, &p) {
+                if prio == best {
+                    won.push(s)
+                } else {
+                    rest.push(s)
+                }
+            }
+        }
+    }
+    won.extend(rest);
+    won
+}
+
+fn assertions(cfg: &mut Configuration, options: &Value, out: &mut Vec<Diagnostic>) {
+    let Ok(Some(opt)) = cfg.get(options, "assertions") else {
+        return;
+    };
+    if !matches!(cfg.is_option(&opt), Ok(true)) {
+        return;
+    }
+    let Ok(Some(Value::List(list))) = cfg.get(&opt, "value") else {
+        return;
+    };
+    let spans = definition_spans(cfg, &opt);
+    for t in list.iter() {
+        let Ok(a) = cfg.thunk_value(t) else { continue };
+        let holds = match cfg.get(&a, "assertion") {
+            Ok(Some(Value::Bool(b))) => b,
+            Ok(_) => true,
+            Err(e) => {
+                // A mistake in an option the assertion reads is reported
+                // by that option.
+                if named_option(&e.diag.message).is_none() {
+                    out.push(*e.diag);
+                }
+                continue;
+            }
+        };
+        if holds {
+            continue;
+        }
+        let message = match cfg.get(&a, "message") {
+            Ok(Some(Value::String(s))) => s.s.trim_end().to_string(),
+            _ => "assertion failed".into(),
+        };
+        let span = find_assertion_span(cfg, &message, &spans);
+        out.push(
+            Diagnostic::new(
+                "nixcfg::assertion",
+                format!("Failed assertion: {message}"),
+                span,
+            )
+            .with_label("assertion defined here"),
+        );
+    }
+    let _ = Sym::new("assertions");
+}
+
+/// The definition of `assertions` whose text holds the message, if any.
+fn find_assertion_span(cfg: &Configuration, message: &str, spans: &[Span]) -> Option<Span> {
+    let needle: String = message.chars().take(24).collect();
+    for s in spans {
+        let f = cfg.ev.sources.get(s.file);
+        let rest = &f.text[s.start as usize..];
+        if let Some(i) = rest.find(&needle) {
+            let start = s.start + i as u32;
+            return Some(Span {
+                file: s.file,
+                start,
+                end: start + needle.len() as u32,
+            });
+        }
+    }
+    spans.first().copied()
+}

@@ -1,0 +1,131 @@
+//! Running a configuration through the module system (`evalModules` of
+//! nixcfg's lib) and reading the result from Rust: option lookup with
+//! provenance (`nixcfg options`), and checking that reports every
+//! independent mistake of a configuration in one run.
+
+mod check;
+mod options;
+
+pub use check::check;
+pub use options::{describe, OptionInfo, OptionNode};
+
+use crate::diagnostic::Diagnostic;
+use crate::eval::{EvalError, EvalOptions, Evaluator, Sym, Thunk, Value};
+use std::path::Path;
+
+/// An evaluated configuration: the evaluator and `evalModules`' result.
+pub struct Configuration {
+    pub ev: Evaluator,
+    pub result: Value,
+}
+
+impl Configuration {
+    /// Evaluates the module in `file` (and its imports). `check` keeps
+    /// nixpkgs' behaviour of failing on the first undeclared option; the
+    /// checker turns it off and reports every one itself.
+    pub fn load(
+        file: &Path,
+        opts: EvalOptions,
+        check: bool,
+    ) -> Result<Configuration, Vec<Diagnostic>> {
+        let mut ev = Evaluator::new(opts);
+        let file = std::fs::canonicalize(file).map_err(|e| {
+            vec![Diagnostic::new(
+                "nixcfg::io",
+                format!("cannot read '{}': {e}", file.display()),
+                None,
+            )]
+        })?;
+        let path = nix_string(&file.display().to_string());
+        let text = format!(
+            "(import <nixcfg/lib>).evalModules {{ modules = [ (/. + {path}) {} ]; }}",
+            if check {
+                ""
+            } else {
+                "{ _module.check = false; }"
+            }
+        );
+        let result = ev.eval_string(&text, "/".into())?;
+        Ok(Configuration { ev, result })
+    }
+
+    /// `result.options` / `result.config`, or the error that stops them.
+    pub fn field(&mut self, name: &str) -> Result<Value, EvalError> {
+        let sym = Sym::new(name);
+        let span = crate::source::Span {
+            file: crate::source::FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let r = self.result.clone();
+        self.ev.select_one(&r, sym, span)
+    }
+
+    /// Follows an attribute path from a set, forcing as it goes.
+    pub fn select_path(
+        &mut self,
+        mut v: Value,
+        path: &[String],
+    ) -> Result<Option<Value>, EvalError> {
+        for p in path {
+            let Value::Attrs(a) = &v else { return Ok(None) };
+            let Some(t) = a.get(Sym::new(p)).cloned() else {
+                return Ok(None);
+            };
+            v = self.ev.force(&t)?;
+        }
+        Ok(Some(v))
+    }
+
+    pub fn get(&mut self, v: &Value, name: &str) -> Result<Option<Value>, EvalError> {
+        let Value::Attrs(a) = v else { return Ok(None) };
+        match a.get(Sym::new(name)).cloned() {
+            Some(t) => Ok(Some(self.ev.force(&t)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn is_option(&mut self, v: &Value) -> Result<bool, EvalError> {
+        Ok(matches!(self.get(v, "_type")?, Some(Value::String(s)) if s.s == "option"))
+    }
+
+    /// A short rendering of a value (strict, cut at `max` characters).
+    pub fn show(&mut self, v: &Value, max: usize) -> String {
+        match self.ev.print_value(v, true) {
+            Ok(s) if s.chars().count() > max => {
+                format!("{}…", s.chars().take(max).collect::<String>())
+            }
+            Ok(s) => s,
+            Err(e) => format!("«error: {}»", e.message()),
+        }
+    }
+
+    pub fn thunk_value(&mut self, t: &Thunk) -> Result<Value, EvalError> {
+        self.ev.force(t)
+    }
+}
+
+/// A Nix string literal for `s`.
+fn nix_string(s: &str) -> String {
+    let mut out = String::new();
+    crate::eval::print::escape_string(s, &mut out);
+    out
+}
+
+/// "file:line:col" of a `{ file; line; column; }` position value.
+pub(crate) fn position(cfg: &mut Configuration, pos: &Value) -> Option<(String, u32, u32)> {
+    let file = match cfg.get(pos, "file").ok()?? {
+        Value::String(s) => s.s.clone(),
+        Value::Path(p) => p.to_string(),
+        _ => return None,
+    };
+    let line = match cfg.get(pos, "line").ok()?? {
+        Value::Int(i) => i as u32,
+        _ => return None,
+    };
+    let col = match cfg.get(pos, "column").ok()?? {
+        Value::Int(i) => i as u32,
+        _ => 1,
+    };
+    Some((file, line, col))
+}
