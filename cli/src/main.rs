@@ -1,5 +1,38 @@
 fn main() -> std::process::ExitCode {
+    tune_allocator();
     nixcfg::run(std::env::args())
+}
+
+/// mimalloc's default of committing arena memory piecemeal cost more
+/// system time than the evaluation itself on configurations of a few
+/// hundred MiB. Its options are read from the environment when the
+/// process starts, before `main`, so the process re-executes itself once
+/// with them set (unless the user set them).
+fn tune_allocator() {
+    use std::os::unix::process::CommandExt;
+    const OPTIONS: [(&str, &str); 2] = [
+        ("MIMALLOC_ARENA_EAGER_COMMIT", "1"),
+        ("MIMALLOC_PURGE_DELAY", "-1"),
+    ];
+    if std::env::var_os("NIXCFG_ALLOCATOR_TUNED").is_some()
+        || OPTIONS.iter().any(|(k, _)| std::env::var_os(k).is_some())
+    {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(std::env::args_os().skip(1))
+        .env("NIXCFG_ALLOCATOR_TUNED", "1");
+    if let Some(arg0) = std::env::args_os().next() {
+        cmd.arg0(arg0);
+    }
+    for (k, v) in OPTIONS {
+        cmd.env(k, v);
+    }
+    // `exec` only returns on failure; then run as we are.
+    let _ = cmd.exec();
 }
 
 // The evaluator allocates many small, short-lived objects; mimalloc serves

@@ -721,6 +721,21 @@ impl Evaluator {
             start: 0,
             end: 0,
         });
+        if self.profile_builtins.is_some() {
+            let start = std::time::Instant::now();
+            self.enter()?;
+            let r = (op.f)(self, args, s);
+            self.leave();
+            let e = self
+                .profile_builtins
+                .as_mut()
+                .map(|p| p.entry(op.name).or_insert((0, 0)));
+            if let Some(e) = e {
+                e.0 += 1;
+                e.1 += start.elapsed().as_micros() as u64;
+            }
+            return r;
+        }
         self.enter()?;
         let r = (op.f)(self, args, s);
         self.leave();
@@ -767,6 +782,9 @@ impl Evaluator {
         span: Option<Span>,
     ) -> EvalResult<Value> {
         let c_env = env;
+        if let Some(p) = &mut self.profile {
+            *p.entry(def.span).or_insert(0) += 1;
+        }
         let frame = match &def.param {
             Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c_env.clone())),
             Param::Pattern {

@@ -11,6 +11,7 @@
 
 pub mod builtins;
 pub mod coerce;
+pub mod cycles;
 pub mod embedded;
 pub mod error;
 pub mod expr;
@@ -89,6 +90,10 @@ pub struct Evaluator {
     pub(crate) drv_hashes: FxHashMap<String, [u8; 32]>,
     /// `builtins.toFile` results: store path → (contents, references).
     pub text_files: FxHashMap<String, (String, Vec<String>)>,
+    /// Calls per function, when `NIXCFG_PROFILE` is set (printed at the end).
+    pub(crate) profile: Option<FxHashMap<Span, u64>>,
+    /// Calls and inclusive microseconds per builtin, likewise.
+    pub(crate) profile_builtins: Option<FxHashMap<&'static str, (u64, u64)>>,
 }
 
 impl Evaluator {
@@ -113,6 +118,8 @@ impl Evaluator {
             derivations: FxHashMap::default(),
             drv_hashes: FxHashMap::default(),
             text_files: FxHashMap::default(),
+            profile: std::env::var_os("NIXCFG_PROFILE").map(|_| FxHashMap::default()),
+            profile_builtins: std::env::var_os("NIXCFG_PROFILE").map(|_| FxHashMap::default()),
         };
         builtins::install(&mut ev);
         ev
@@ -307,6 +314,24 @@ impl Evaluator {
 
 impl Drop for Evaluator {
     fn drop(&mut self) {
+        if let Some(p) = self.profile.take() {
+            let mut calls: Vec<_> = p.into_iter().collect();
+            calls.sort_by(|a, b| b.1.cmp(&a.1));
+            let _ = writeln!(self.stderr, "calls  function");
+            for (span, n) in calls.into_iter().take(40) {
+                let f = self.sources.get(span.file);
+                let (l, c) = f.line_col(span.start);
+                let _ = writeln!(self.stderr, "{n:>8}  {}:{l}:{c}", f.name);
+            }
+        }
+        if let Some(p) = self.profile_builtins.take() {
+            let mut calls: Vec<_> = p.into_iter().collect();
+            calls.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+            let _ = writeln!(self.stderr, "calls  µs (inclusive)  builtin");
+            for (name, (n, us)) in calls.into_iter().take(30) {
+                let _ = writeln!(self.stderr, "{n:>8} {us:>10}  {name}");
+            }
+        }
         self.heap.clear();
     }
 }

@@ -396,18 +396,79 @@ const UNREGISTERED: u32 = u32::MAX;
 ///
 /// Entries are removed when the object is freed, so memory is reused at
 /// once; a registered object costs one slot here.
-#[derive(Default)]
 struct Registry {
     thunks: Vec<*const ThunkCell>,
     free_thunks: Vec<u32>,
     envs: Vec<*const EnvFrame>,
     free_envs: Vec<u32>,
     live_evaluators: u32,
+    /// Run the cycle collector when this many objects are registered.
+    next_collection: usize,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            thunks: Vec::new(),
+            free_thunks: Vec::new(),
+            envs: Vec::new(),
+            free_envs: Vec::new(),
+            live_evaluators: 0,
+            next_collection: MIN_COLLECTION,
+        }
+    }
 }
 
 thread_local! {
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
 }
+
+/// Registered objects now (for the cycle collector).
+pub(crate) fn registered() -> (Vec<*const ThunkCell>, Vec<*const EnvFrame>) {
+    REGISTRY.with(|r| {
+        let r = r.borrow();
+        (
+            r.thunks.iter().copied().filter(|p| !p.is_null()).collect(),
+            r.envs.iter().copied().filter(|p| !p.is_null()).collect(),
+        )
+    })
+}
+
+/// Runs the cycle collector when the registry has doubled since the last
+/// run (and holds enough to be worth it).
+fn maybe_collect() {
+    if !collector_enabled() {
+        return;
+    }
+    let due = REGISTRY.with(|r| {
+        let r = r.borrow();
+        let live = r.thunks.len() - r.free_thunks.len() + r.envs.len() - r.free_envs.len();
+        live > r.next_collection
+    });
+    if due {
+        let n = super::cycles::collect();
+        if std::env::var_os("NIXCFG_GC_STATS").is_some() {
+            eprintln!("cycle collection: {n} frames and cells cleared");
+        }
+        REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            let live = r.thunks.len() - r.free_thunks.len() + r.envs.len() - r.free_envs.len();
+            r.next_collection = (live * 2).max(MIN_COLLECTION);
+        });
+    }
+}
+
+/// The collector is opt-in (`NIXCFG_CYCLE_COLLECTOR=1`) until it pays for
+/// itself: on the module benchmark it freed garbage but doubled the time.
+fn collector_enabled() -> bool {
+    thread_local! {
+        static ON: bool = std::env::var_os("NIXCFG_CYCLE_COLLECTOR").is_some_and(|v| v == "1");
+    }
+    ON.with(|x| *x)
+}
+
+/// Registered objects below which the collector does not run.
+const MIN_COLLECTION: usize = 200_000;
 
 fn register<T>(list: &mut Vec<*const T>, free: &mut Vec<u32>, p: *const T) -> u32 {
     match free.pop() {
@@ -435,6 +496,7 @@ impl Thunk {
             register(&mut r.thunks, &mut r.free_thunks, p)
         });
         c.reg.set(i);
+        maybe_collect();
     }
 }
 
@@ -503,6 +565,7 @@ impl Heap {
             register(&mut r.envs, &mut r.free_envs, p)
         });
         env.reg.set(i);
+        maybe_collect();
         env
     }
 

@@ -32,10 +32,8 @@ fn span_of(cfg: &mut Configuration, pos: &Value) -> Option<Span> {
 }
 
 fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
-    let Ok(Some(Value::List(defs))) = (|| {
-        let r = cfg.result.clone();
-        cfg.get(&r, "_nixcfgUnmatched")
-    })() else {
+    let result = cfg.result.clone();
+    let Ok(Some(Value::List(defs))) = cfg.get(&result, "_nixcfgUnmatched") else {
         return;
     };
     let options = cfg.field("options").ok();
@@ -64,8 +62,10 @@ fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
         .with_label("not declared by any module");
         // "Did you mean" among the options declared beside it.
         if let Some(opts) = &options {
-            if let Ok(Some(parent)) = cfg.select_path(opts.clone(), &prefix[..prefix.len() - 1]) {
-                if let Value::Attrs(a) = &parent {
+            if let Ok(Some(Value::Attrs(a))) =
+                cfg.select_path(opts.clone(), &prefix[..prefix.len() - 1])
+            {
+                {
                     let names: Vec<&str> = a
                         .entries
                         .iter()

@@ -90,8 +90,8 @@ pub fn describe(cfg: &mut Configuration, path: &[String]) -> Result<OptionNode, 
                 return Err(d);
             }
         }
-        if cfg.is_option(&node).map_err(err)? {
-            if i + 1 < path.len() {
+        if i + 1 < path.len() && cfg.is_option(&node).map_err(err)? {
+            {
                 // Below an option: a submodule's options.
                 let ty = cfg.get(&node, "type").map_err(err)?;
                 let Some(ty) = ty else { break };
