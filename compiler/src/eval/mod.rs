@@ -316,7 +316,7 @@ impl Drop for Evaluator {
     fn drop(&mut self) {
         if let Some(p) = self.profile.take() {
             let mut calls: Vec<_> = p.into_iter().collect();
-            calls.sort_by(|a, b| b.1.cmp(&a.1));
+            calls.sort_by_key(|c| std::cmp::Reverse(c.1));
             let _ = writeln!(self.stderr, "calls  function");
             for (span, n) in calls.into_iter().take(40) {
                 let f = self.sources.get(span.file);
@@ -326,7 +326,7 @@ impl Drop for Evaluator {
         }
         if let Some(p) = self.profile_builtins.take() {
             let mut calls: Vec<_> = p.into_iter().collect();
-            calls.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+            calls.sort_by_key(|c| std::cmp::Reverse(c.1 .1));
             let _ = writeln!(self.stderr, "calls  µs (inclusive)  builtin");
             for (name, (n, us)) in calls.into_iter().take(30) {
                 let _ = writeln!(self.stderr, "{n:>8} {us:>10}  {name}");
