@@ -24,6 +24,38 @@ fn paths(cmd: &[&str], dir: &Path, file: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+fn printed(cmd: &[&str], dir: &Path, file: &str) -> String {
+    let out = Command::new(cmd[0])
+        .args(&cmd[1..])
+        .args(["--eval", "--strict", file])
+        .current_dir(dir)
+        .env("NIX_CONFIG", "substituters =")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} on {file} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The derivations printed in full (`«repeated»` included) as Nix prints them.
+#[test]
+fn printed_derivations_match_nix_instantiate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/derivations");
+    for f in [
+        "plain.nix",
+        "multiple-outputs.nix",
+        "context.nix",
+        "fixed-output.nix",
+    ] {
+        let want = printed(&["nix-instantiate", "--read-write-mode"], &dir, f);
+        let got = printed(&[support::nixcfg(), "nix-instantiate"], &dir, f);
+        assert_eq!(got, want, "printed values differ for {f}");
+    }
+}
+
 #[test]
 fn derivation_paths_match_nix_instantiate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/derivations");

@@ -197,19 +197,13 @@ impl Evaluator {
     ) -> EvalResult<()> {
         match v {
             Value::Attrs(a) => {
-                if let Some(id) = id {
-                    if !seen.insert(id) {
-                        out.push_str("«repeated»");
-                        return Ok(());
-                    }
-                }
-                if self.is_derivation(a)? {
-                    if let Some(dp) = a.get(self.syms.drv_path).cloned() {
-                        if let Ok(Value::String(s)) = self.force(&dp) {
-                            out.push_str(&format!("«derivation {}»", s.s));
-                            return Ok(());
-                        }
-                    }
+                // Like Nix, a set is repeated when the same attributes
+                // (not merely an equal copy) were printed before; a list
+                // when the same value was.
+                let _ = id;
+                if !a.is_empty() && !seen.insert(std::rc::Rc::as_ptr(a) as usize) {
+                    out.push_str("«repeated»");
+                    return Ok(());
                 }
                 out.push('{');
                 for attr in a.entries.iter() {
