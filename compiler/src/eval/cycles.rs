@@ -207,41 +207,32 @@ pub fn collect() -> usize {
         }
     }
     // Garbage: hold it while its frames and cells are emptied, then let go.
-    let mut held_cells: Vec<Rc<ThunkCell>> = Vec::new();
-    let mut held_envs: Vec<Env> = Vec::new();
-    for n in nodes.values().filter(|n| !n.live) {
-        // SAFETY: alive until the handles below are dropped.
-        unsafe {
-            match n.obj {
-                Obj::Cell(p) => {
-                    Rc::increment_strong_count(p);
-                    held_cells.push(Rc::from_raw(p));
-                }
-                Obj::Env(p) => {
-                    Rc::increment_strong_count(p);
-                    held_envs.push(Rc::from_raw(p));
-                }
-                _ => {}
+    let garbage = nodes.values().filter(|n| !n.live);
+    let cells: Vec<*const ThunkCell> = garbage
+        .clone()
+        .filter_map(|n| {
+            if let Obj::Cell(p) = n.obj {
+                Some(p)
+            } else {
+                None
             }
-        }
-    }
-    let cleared = held_cells.len() + held_envs.len();
-    let mut states = Vec::with_capacity(held_cells.len());
-    for c in &held_cells {
-        if let Ok(mut st) = c.try_borrow_mut() {
-            states.push(std::mem::replace(&mut *st, ThunkState::Blackhole));
-        }
-    }
-    let mut slots = Vec::with_capacity(held_envs.len());
-    for e in &held_envs {
-        if let Ok(mut s) = e.slots.try_borrow_mut() {
-            slots.push(std::mem::take(&mut *s));
-        }
-    }
+        })
+        .collect();
+    let envs: Vec<*const EnvFrame> = garbage
+        .filter_map(|n| {
+            if let Obj::Env(p) = n.obj {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .collect();
     drop(nodes);
-    drop(states);
-    drop(slots);
-    drop(held_cells);
-    drop(held_envs);
+    // SAFETY: all alive: nothing has been freed since they were reached.
+    let (cells, envs) = unsafe { (hold(cells), hold(envs)) };
+    let cleared = cells.len() + envs.len();
+    empty(&cells, &envs);
+    drop(cells);
+    drop(envs);
     cleared
 }

@@ -587,46 +587,55 @@ impl Heap {
             r.free_envs.clear();
             (std::mem::take(&mut r.thunks), std::mem::take(&mut r.envs))
         });
-        // Hold every registered object alive while their contents are
-        // dropped, so no pointer in the lists can dangle.
-        let thunks: Vec<Rc<ThunkCell>> = thunks
-            .into_iter()
-            .filter(|p| !p.is_null())
-            .map(|p| unsafe {
-                // SAFETY: registered objects unregister themselves when
-                // freed, so every non-null entry points to a live Rc.
-                Rc::increment_strong_count(p);
-                Rc::from_raw(p)
-            })
-            .collect();
-        let envs: Vec<Env> = envs
-            .into_iter()
-            .filter(|p| !p.is_null())
-            .map(|p| unsafe {
-                // SAFETY: as above.
-                Rc::increment_strong_count(p);
-                Rc::from_raw(p)
-            })
-            .collect();
-        let mut garbage: Vec<ThunkState> = Vec::with_capacity(thunks.len());
+        // SAFETY: registered objects unregister themselves when freed,
+        // so every non-null entry points to a live Rc.
+        let (thunks, envs) = unsafe {
+            (
+                hold(thunks.into_iter().filter(|p| !p.is_null())),
+                hold(envs.into_iter().filter(|p| !p.is_null())),
+            )
+        };
         for t in &thunks {
             t.reg.set(UNREGISTERED);
-            if let Ok(mut st) = t.state.try_borrow_mut() {
-                garbage.push(std::mem::replace(&mut *st, ThunkState::Blackhole));
-            }
         }
-        let mut slots: Vec<Slots> = Vec::with_capacity(envs.len());
         for e in &envs {
             e.reg.set(UNREGISTERED);
-            if let Ok(mut s) = e.slots.try_borrow_mut() {
-                slots.push(std::mem::take(&mut *s));
-            }
         }
-        drop(garbage);
-        drop(slots);
-        drop(thunks);
-        drop(envs);
+        empty(&thunks, &envs);
     }
+}
+
+/// Strong handles on objects known by pointer, so that none can be freed
+/// while others are emptied.
+///
+/// # Safety
+/// Every pointer must come from `Rc::as_ptr` of an object still alive.
+pub(crate) unsafe fn hold<T>(ptrs: impl IntoIterator<Item = *const T>) -> Vec<Rc<T>> {
+    ptrs.into_iter()
+        .map(|p| unsafe {
+            Rc::increment_strong_count(p);
+            Rc::from_raw(p)
+        })
+        .collect()
+}
+
+/// Empties cells and frames, which breaks every cycle through them; what
+/// they held is dropped only after all are emptied.
+pub(crate) fn empty(cells: &[Rc<ThunkCell>], envs: &[Env]) {
+    let mut states: Vec<ThunkState> = Vec::with_capacity(cells.len());
+    for c in cells {
+        if let Ok(mut st) = c.state.try_borrow_mut() {
+            states.push(std::mem::replace(&mut *st, ThunkState::Blackhole));
+        }
+    }
+    let mut slots: Vec<Slots> = Vec::with_capacity(envs.len());
+    for e in envs {
+        if let Ok(mut s) = e.slots.try_borrow_mut() {
+            slots.push(std::mem::take(&mut *s));
+        }
+    }
+    drop(states);
+    drop(slots);
 }
 
 impl Value {
