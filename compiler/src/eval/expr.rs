@@ -146,6 +146,27 @@ pub struct AttrsDef {
     pub rec: bool,
     pub bindings: Bindings,
     pub dynamics: Vec<(ExprRef, ExprRef, Span)>,
+    /// The bindings' indices in name order, so that building the set needs
+    /// no sort at run time.
+    pub sorted: Vec<u32>,
+}
+
+impl AttrsDef {
+    pub fn new(rec: bool, bindings: Bindings, dynamics: Vec<(ExprRef, ExprRef, Span)>) -> AttrsDef {
+        let mut sorted: Vec<u32> = (0..bindings.list.len() as u32).collect();
+        sorted.sort_by(|&a, &b| {
+            bindings.list[a as usize]
+                .name
+                .as_str()
+                .cmp(bindings.list[b as usize].name.as_str())
+        });
+        AttrsDef {
+            rec,
+            bindings,
+            dynamics,
+            sorted,
+        }
+    }
 }
 
 pub enum Param {

@@ -589,17 +589,20 @@ impl Evaluator {
                 .collect();
             (env.clone(), thunks)
         };
-        let mut entries: Vec<Attr> = b
-            .list
+        let mut thunks: Vec<Option<Thunk>> = thunks.into_iter().map(Some).collect();
+        let entries: Vec<Attr> = def
+            .sorted
             .iter()
-            .zip(thunks)
-            .map(|(binding, t)| Attr {
-                name: binding.name,
-                value: t,
-                pos: Pos::from(binding.span),
+            .map(|&i| {
+                let binding = &b.list[i as usize];
+                Attr {
+                    name: binding.name,
+                    value: thunks[i as usize].take().expect("each binding once"),
+                    pos: Pos::from(binding.span),
+                }
             })
             .collect();
-        let mut attrs = Attrs::from_unsorted(std::mem::take(&mut entries));
+        let mut attrs = Attrs::from_sorted(entries);
         if def.rec {
             if let Some(ov) = attrs.get(self.syms.overrides).cloned() {
                 let ov = self.force(&ov)?;
@@ -781,10 +784,27 @@ impl Evaluator {
         arg: Thunk,
         span: Option<Span>,
     ) -> EvalResult<Value> {
-        let c_env = env;
-        if let Some(p) = &mut self.profile {
-            *p.entry(def.span).or_insert(0) += 1;
+        if self.profile.is_none() {
+            return self.call_lambda_inner(def, env, arg, span);
         }
+        let start = std::time::Instant::now();
+        let r = self.call_lambda_inner(def, env, arg, span);
+        if let Some(p) = &mut self.profile {
+            let e = p.entry(def.span).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += start.elapsed().as_nanos() as u64;
+        }
+        r
+    }
+
+    fn call_lambda_inner(
+        &mut self,
+        def: &Rc<LambdaDef>,
+        env: &Env,
+        arg: Thunk,
+        span: Option<Span>,
+    ) -> EvalResult<Value> {
+        let c_env = env;
         let frame = match &def.param {
             Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c_env.clone())),
             Param::Pattern {

@@ -715,21 +715,17 @@ impl<'a> Lowerer<'a> {
                 self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
             let dynamics = self.lower_dynamics(set.dynamics);
             self.scopes.pop();
-            Rc::new(Expr::Attrs(Rc::new(AttrsDef {
-                rec: true,
-                bindings,
-                dynamics,
-            })))
+            Rc::new(Expr::Attrs(Rc::new(AttrsDef::new(
+                true, bindings, dynamics,
+            ))))
         } else {
             let outer_inherits = self.lower_plain_inherits(&set);
             let bindings =
                 self.lower_bindings(set.names, set.values, outer_inherits, &set.inherit_sources);
             let dynamics = self.lower_dynamics(set.dynamics);
-            Rc::new(Expr::Attrs(Rc::new(AttrsDef {
-                rec: false,
-                bindings,
-                dynamics,
-            })))
+            Rc::new(Expr::Attrs(Rc::new(AttrsDef::new(
+                false, bindings, dynamics,
+            ))))
         }
     }
 

@@ -91,7 +91,7 @@ pub struct Evaluator {
     /// `builtins.toFile` results: store path → (contents, references).
     pub text_files: FxHashMap<String, (String, Vec<String>)>,
     /// Calls per function, when `NIXCFG_PROFILE` is set (printed at the end).
-    pub(crate) profile: Option<FxHashMap<Span, u64>>,
+    pub(crate) profile: Option<FxHashMap<Span, (u64, u64)>>,
     /// Calls and inclusive microseconds per builtin, likewise.
     pub(crate) profile_builtins: Option<FxHashMap<&'static str, (u64, u64)>>,
 }
@@ -316,12 +316,12 @@ impl Drop for Evaluator {
     fn drop(&mut self) {
         if let Some(p) = self.profile.take() {
             let mut calls: Vec<_> = p.into_iter().collect();
-            calls.sort_by_key(|c| std::cmp::Reverse(c.1));
-            let _ = writeln!(self.stderr, "calls  function");
-            for (span, n) in calls.into_iter().take(40) {
+            calls.sort_by_key(|c| std::cmp::Reverse(c.1 .1));
+            let _ = writeln!(self.stderr, "   calls  µs (inclusive)  function");
+            for (span, (n, ns)) in calls.into_iter().take(40) {
                 let f = self.sources.get(span.file);
                 let (l, c) = f.line_col(span.start);
-                let _ = writeln!(self.stderr, "{n:>8}  {}:{l}:{c}", f.name);
+                let _ = writeln!(self.stderr, "{n:>8} {:>10}  {}:{l}:{c}", ns / 1000, f.name);
             }
         }
         if let Some(p) = self.profile_builtins.take() {
