@@ -25,8 +25,25 @@ pub struct LowerCtx<'a> {
     pub globals: &'a FxHashMap<Sym, u32>,
     pub home: Option<String>,
     pub lints: Lints,
+    /// The source text (for line numbers in messages).
+    pub text: &'a str,
     /// Warnings from lints set to `warn`.
     pub warnings: &'a std::cell::RefCell<Vec<Diagnostic>>,
+}
+
+impl LowerCtx<'_> {
+    /// 1-based line and column of a byte offset of the source.
+    fn line_col(&self, offset: u32) -> (usize, usize) {
+        let before = &self.text[..(offset as usize).min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (line, col)
+    }
 }
 
 /// How a lint of path and URL literals reports (`--lint-*` flags).
@@ -676,8 +693,7 @@ impl<'a> Lowerer<'a> {
                 existing.dynamics.extend(new.dynamics);
             }
             _ => {
-                let (l, c) = (prev_span.start, prev_span.end);
-                let _ = c;
+                let (l, c) = self.ctx.line_col(prev_span.start);
                 self.errors.push(
                     Diagnostic::new(
                         "nix::duplicate-attribute",
@@ -686,7 +702,7 @@ impl<'a> Lowerer<'a> {
                     )
                     .with_label("defined again here")
                     .with_help(format!(
-                        "the first definition is at byte {l} of this file; remove one of them"
+                        "it is first defined at line {l}, column {c}; remove one of the two"
                     )),
                 );
             }

@@ -162,6 +162,7 @@ impl Evaluator {
             globals: &self.globals,
             home: std::env::var("HOME").ok(),
             lints: self.opts.lints,
+            text: &src.text,
             warnings: &warnings,
         };
         let r = match scoped {

@@ -200,7 +200,6 @@ impl Evaluator {
                 // Like Nix, a set is repeated when the same attributes
                 // (not merely an equal copy) were printed before; a list
                 // when the same value was.
-                let _ = id;
                 if !a.is_empty() && !seen.insert(std::rc::Rc::as_ptr(a) as usize) {
                     out.push_str("«repeated»");
                     return Ok(());

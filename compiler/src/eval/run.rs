@@ -55,11 +55,6 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 impl Evaluator {
     /// nix-instantiate's `autoCallFunction`.
     pub fn auto_call(&mut self, v: Value, args: &[(String, AutoArg)]) -> EvalResult<Value> {
-        let span = Span {
-            file: crate::source::FileId(0),
-            start: 0,
-            end: 0,
-        };
         match &v {
             Value::Attrs(a) if a.get(self.syms.functor).is_some() => {
                 let f = a.get(self.syms.functor).cloned().expect("checked");
@@ -96,7 +91,6 @@ impl Evaluator {
                         .help(format!("pass it with --arg {} EXPR or --argstr {} STRING", f.name, f.name)));
                     }
                 }
-                let _ = span;
                 self.call_value(
                     v.clone(),
                     Thunk::value(Value::attrs(Attrs::from_unsorted(entries))),

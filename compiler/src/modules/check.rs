@@ -6,7 +6,7 @@
 
 use super::{position, Configuration};
 use crate::diagnostic::Diagnostic;
-use crate::eval::{Sym, Value};
+use crate::eval::Value;
 use crate::source::Span;
 
 /// Every error of the configuration, located where possible.
@@ -304,7 +304,6 @@ fn assertions(cfg: &mut Configuration, options: &Value, out: &mut Vec<Diagnostic
             .with_label("assertion defined here"),
         );
     }
-    let _ = Sym::new("assertions");
 }
 
 /// The definition of `assertions` whose text holds the message, if any.
