@@ -13,10 +13,9 @@ pub enum Coerce {
     Interp,
     /// `path + x`: like `Interp`, but paths are not copied.
     PathConcat,
-    /// `toString x`: also numbers, booleans, null and lists.
+    /// `toString x`: also numbers, booleans, null and lists; paths stay
+    /// paths (no store copy).
     ToString,
-    /// Like `ToString`, but paths stay as they are (no store copy).
-    ToStringNoCopy,
     /// Derivation attributes: like `ToString`, and paths are copied.
     DrvAttr,
 }
@@ -28,10 +27,7 @@ impl Evaluator {
         span: Span,
         mode: Coerce,
     ) -> EvalResult<(String, Context)> {
-        let more = matches!(
-            mode,
-            Coerce::ToString | Coerce::ToStringNoCopy | Coerce::DrvAttr
-        );
+        let more = matches!(mode, Coerce::ToString | Coerce::DrvAttr);
         match v {
             Value::String(s) => Ok((s.s.clone(), s.ctx.clone())),
             Value::Path(p) => {

@@ -59,7 +59,7 @@ fn find_file_b(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
             None => String::new(),
         };
         let path = match e.get(Sym::new("path")).cloned() {
-            Some(p) => ev.arg_coerce(&p, s, Coerce::ToStringNoCopy)?.0,
+            Some(p) => ev.arg_coerce(&p, s, Coerce::ToString)?.0,
             None => return Err(ev.err("attribute 'path' missing", Some(s))),
         };
         let rest = if prefix.is_empty() {
@@ -193,7 +193,7 @@ fn read_file_type(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
 
 fn path_exists(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
-    let (p, _) = ev.coerce_to_string(&v, s, Coerce::ToStringNoCopy)?;
+    let (p, _) = ev.coerce_to_string(&v, s, Coerce::ToString)?;
     if !p.starts_with('/') {
         return Err(ev.err(
             format!("string '{p}' doesn't represent an absolute path"),

@@ -272,7 +272,7 @@ impl Evaluator {
         let v = self.force(t)?;
         let (s, _) = match &v {
             Value::Path(p) => (p.to_string(), Context::new()),
-            _ => self.coerce_to_string(&v, span, super::coerce::Coerce::ToStringNoCopy)?,
+            _ => self.coerce_to_string(&v, span, super::coerce::Coerce::ToString)?,
         };
         if !s.starts_with('/') {
             return Err(self.err(
