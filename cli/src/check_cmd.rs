@@ -31,7 +31,7 @@ pub fn run(a: CheckArgs) -> ExitCode {
                     let d = check(&mut cfg);
                     (d, Some(cfg))
                 }
-                Err(d) => (d, None),
+                Err(d) => (d.into_iter().flat_map(|d| d.flatten()).collect(), None),
             };
             errors += diags.len();
             for d in &diags {

@@ -274,7 +274,9 @@ fn report(
     show_trace: bool,
 ) -> ExitCode {
     if friendly_errors() {
-        eprint!("{}", d.render(&ev.sources, show_trace));
+        for d in d.clone().flatten() {
+            eprint!("{}", d.render(&ev.sources, show_trace));
+        }
     } else {
         eprint!("{}", d.render_plain(&ev.sources, show_trace));
     }

@@ -14,9 +14,22 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// "while evaluating …" frames, innermost first.
     pub trace: Vec<(String, Option<Span>)>,
+    /// Further independent errors found together with this one (the other
+    /// syntax errors of a file), reported after it.
+    pub related: Vec<Diagnostic>,
 }
 
 impl Diagnostic {
+    /// This diagnostic and its related ones, each on its own.
+    pub fn flatten(mut self) -> Vec<Diagnostic> {
+        let rest = std::mem::take(&mut self.related);
+        let mut out = vec![self];
+        for r in rest {
+            out.extend(r.flatten());
+        }
+        out
+    }
+
     pub fn new(code: &'static str, message: impl Into<String>, span: Option<Span>) -> Self {
         Diagnostic {
             code,
@@ -25,6 +38,7 @@ impl Diagnostic {
             label: None,
             help: None,
             trace: Vec::new(),
+            related: Vec::new(),
         }
     }
     pub fn with_label(mut self, label: impl Into<String>) -> Self {

@@ -239,9 +239,13 @@ impl Evaluator {
             diag: d,
         })?;
         let file = self.add_source(path.display().to_string(), dir, text.into());
-        self.parse_file(file, scoped).map_err(|mut ds| EvalError {
-            kind: ErrorKind::Other,
-            diag: Box::new(ds.remove(0)),
+        self.parse_file(file, scoped).map_err(|mut ds| {
+            let mut first = ds.remove(0);
+            first.related = ds;
+            EvalError {
+                kind: ErrorKind::Other,
+                diag: Box::new(first),
+            }
         })
     }
 

@@ -16,7 +16,7 @@ pub fn check(cfg: &mut Configuration) -> Vec<Diagnostic> {
     let options = match cfg.field("options") {
         Ok(o) => o,
         Err(e) => {
-            out.push(*e.diag);
+            out.extend(e.diag.flatten());
             return out;
         }
     };
@@ -282,7 +282,7 @@ fn assertions(cfg: &mut Configuration, options: &Value, out: &mut Vec<Diagnostic
                 // A mistake in an option the assertion reads is reported
                 // by that option.
                 if named_option(&e.diag.message).is_none() {
-                    out.push(*e.diag);
+                    out.extend(e.diag.flatten());
                 }
                 continue;
             }
