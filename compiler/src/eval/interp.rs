@@ -1134,14 +1134,16 @@ impl Evaluator {
     }
 
     fn eval_interp(&mut self, parts: &[ExprRef], span: Span, env: &Env) -> EvalResult<Value> {
-        let mut s = String::new();
+        let mut s = String::with_capacity(32);
         let mut ctx = Context::new();
         for p in parts {
             let v = self.eval(p, env)?;
             match &v {
                 Value::String(x) => {
                     s.push_str(&x.s);
-                    ctx.extend(x.ctx.iter().cloned());
+                    if !x.ctx.is_empty() {
+                        ctx.extend(x.ctx.iter().cloned());
+                    }
                 }
                 _ => {
                     let (part, c) = self.coerce_to_string(
