@@ -146,11 +146,16 @@ impl Diagnostic {
         if let Some(span) = self.span {
             let f = sources.get(span.file);
             let (l, c) = f.line_col(span.start);
-            src = Some(miette::NamedSource::new(
+            let shown_end = (span.end as usize).min(span.start as usize + EXCERPT_BYTES / 4);
+            src = Some(Excerpt::around(
+                f,
+                span.start as usize,
+                shown_end,
                 format!("{}:{}:{}", f.name, l, c),
-                f.text.to_string(),
             ));
-            let len = (span.end.saturating_sub(span.start)) as usize;
+            // A label marks the start of a long span (a whole file, a 50 MB
+            // string): miette walks every character it covers.
+            let len = (span.end.saturating_sub(span.start) as usize).min(EXCERPT_BYTES / 4);
             labels.push(miette::LabeledSpan::new(
                 self.label.clone().or_else(|| Some("here".into())),
                 span.start as usize,
@@ -184,7 +189,97 @@ struct Rendered {
     message: String,
     help: Option<String>,
     labels: Vec<miette::LabeledSpan>,
-    src: Option<miette::NamedSource<String>>,
+    src: Option<Excerpt>,
+}
+
+/// The lines around a span, standing in for the whole file: rendering a
+/// diagnostic then costs the same for a 50 MB file as for a small one.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    text: String,
+    /// Byte offset of `text` in the file.
+    offset: usize,
+    /// 0-based line of the file where `text` starts.
+    first_line: usize,
+    /// Characters of that line before `text` (when a long line is cut).
+    first_column: usize,
+}
+
+const EXCERPT_LINES: usize = 3;
+const EXCERPT_BYTES: usize = 4096;
+
+impl Excerpt {
+    fn around(f: &crate::source::SourceFile, start: usize, end: usize, name: String) -> Excerpt {
+        let file: &str = &f.text;
+        let start = start.min(file.len());
+        let end = end.clamp(start, file.len());
+        let mut line_start = file[..start].rfind('\n').map_or(0, |i| i + 1);
+        for _ in 0..EXCERPT_LINES {
+            if line_start == 0 {
+                break;
+            }
+            line_start = file[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
+        let mut from = line_start.max(start.saturating_sub(EXCERPT_BYTES));
+        while !file.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = end;
+        for _ in 0..=EXCERPT_LINES {
+            match file[to..].find('\n') {
+                Some(i) => to += i + 1,
+                None => {
+                    to = file.len();
+                    break;
+                }
+            }
+        }
+        to = to.min(end + EXCERPT_BYTES).min(file.len());
+        while !file.is_char_boundary(to) {
+            to += 1;
+        }
+        let (line, column) = f.line_col(from as u32);
+        Excerpt {
+            name,
+            text: file[from..to].to_string(),
+            offset: from,
+            first_line: line as usize - 1,
+            first_column: column as usize - 1,
+        }
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let rel_start = span
+            .offset()
+            .saturating_sub(self.offset)
+            .min(self.text.len());
+        let rel = miette::SourceSpan::new(
+            rel_start.into(),
+            span.len().min(self.text.len() - rel_start),
+        );
+        let c = self.text.as_str().read_span(&rel, before, after)?;
+        let column = if c.line() == 0 {
+            c.column() + self.first_column
+        } else {
+            c.column()
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            miette::SourceSpan::new((c.span().offset() + self.offset).into(), c.span().len()),
+            c.line() + self.first_line,
+            column,
+            c.line_count(),
+        )))
+    }
 }
 
 impl std::fmt::Display for Rendered {
