@@ -26,6 +26,12 @@ pub struct EvalArgs {
     /// Show the whole evaluation trace on errors.
     #[arg(long)]
     show_trace: bool,
+    /// Pass `NAME = EXPR` to a function the file evaluates to.
+    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"], action = clap::ArgAction::Append)]
+    arg: Vec<String>,
+    /// Pass `NAME = "STRING"` to a function the file evaluates to.
+    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"], action = clap::ArgAction::Append)]
+    argstr: Vec<String>,
 }
 
 pub fn run(a: EvalArgs) -> ExitCode {
@@ -42,6 +48,14 @@ pub fn run(a: EvalArgs) -> ExitCode {
     for i in a.include {
         args.push("-I".into());
         args.push(i);
+    }
+    for pair in a.arg.chunks(2) {
+        args.push("--arg".into());
+        args.extend(pair.iter().cloned());
+    }
+    for pair in a.argstr.chunks(2) {
+        args.push("--argstr".into());
+        args.extend(pair.iter().cloned());
     }
     if let Some(p) = a.attr {
         args.push("-A".into());
