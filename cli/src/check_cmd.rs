@@ -33,7 +33,10 @@ pub fn run(a: CheckArgs) -> ExitCode {
                 }
                 Err(d) => (d.into_iter().flat_map(|d| d.flatten()).collect(), None),
             };
-            errors += diags.len();
+            errors += diags
+                .iter()
+                .filter(|d| d.severity == nixcfg_compiler::diagnostic::Severity::Error)
+                .count();
             for d in &diags {
                 let empty = nixcfg_compiler::source::SourceMap::default();
                 let map = sources.as_ref().map(|c| &c.ev.sources).unwrap_or(&empty);
@@ -45,7 +48,7 @@ pub fn run(a: CheckArgs) -> ExitCode {
                     });
                     println!(
                         "{}",
-                        serde_json::json!({ "code": d.code, "level": "error", "message": d.message, "location": loc, "help": d.help })
+                        serde_json::json!({ "code": d.code, "level": d.severity.as_str(), "message": d.message, "location": loc, "help": d.help })
                     );
                 } else {
                     eprint!("{}", d.render(map, false));

@@ -1,6 +1,7 @@
 //! The `nixcfg` command line: clap front and the subcommands. The binary
 //! (`main.rs`) only calls `run`; tests drive the same entry points.
 
+pub mod build_cmd;
 pub mod check_cmd;
 pub mod eval_cmd;
 pub mod instantiate;
@@ -22,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Build the system tree of a configuration (and of its containers).
+    Build(build_cmd::BuildArgs),
     /// Evaluate a Nix file or expression and print the value.
     Eval(eval_cmd::EvalArgs),
     /// Show an option: type, default, declarations, definitions and value.
@@ -40,6 +43,7 @@ enum Command {
 pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
     let cli = Cli::parse_from(args);
     match cli.command {
+        Command::Build(a) => build_cmd::run(a),
         Command::Eval(a) => eval_cmd::run(a),
         Command::Options(a) => options_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),

@@ -17,6 +17,24 @@ pub struct Diagnostic {
     /// Further independent errors found together with this one (the other
     /// syntax errors of a file), reported after it.
     pub related: Vec<Diagnostic>,
+    pub severity: Severity,
+}
+
+/// Errors stop a build and fail `check`; warnings are printed only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 impl Diagnostic {
@@ -39,7 +57,12 @@ impl Diagnostic {
             help: None,
             trace: Vec::new(),
             related: Vec::new(),
+            severity: Severity::Error,
         }
+    }
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
@@ -163,6 +186,7 @@ impl Diagnostic {
             ));
         }
         Box::new(Rendered {
+            severity: self.severity,
             code: self.code,
             message: self.message.clone(),
             help: self.help.clone(),
@@ -185,6 +209,7 @@ fn colour_wanted() -> bool {
 
 #[derive(Debug)]
 struct Rendered {
+    severity: Severity,
     code: &'static str,
     message: String,
     help: Option<String>,
@@ -289,6 +314,12 @@ impl std::fmt::Display for Rendered {
 }
 impl std::error::Error for Rendered {}
 impl miette::Diagnostic for Rendered {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(self.code))
     }

@@ -9,3 +9,4 @@ pub mod eval;
 pub mod modules;
 pub mod source;
 pub mod syntax;
+pub mod system;

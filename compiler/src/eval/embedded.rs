@@ -5,61 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// (path under the embedded root, contents)
-pub const FILES: &[(&str, &str)] = &[
-    (
-        "nix/fetchurl.nix",
-        include_str!("../../nix/corepkgs/fetchurl.nix"),
-    ),
-    (
-        "nixcfg/lib/default.nix",
-        include_str!("../../nix/lib/default.nix"),
-    ),
-    (
-        "nixcfg/lib/trivial.nix",
-        include_str!("../../nix/lib/trivial.nix"),
-    ),
-    (
-        "nixcfg/lib/lists.nix",
-        include_str!("../../nix/lib/lists.nix"),
-    ),
-    (
-        "nixcfg/lib/strings.nix",
-        include_str!("../../nix/lib/strings.nix"),
-    ),
-    (
-        "nixcfg/lib/attrsets.nix",
-        include_str!("../../nix/lib/attrsets.nix"),
-    ),
-    (
-        "nixcfg/lib/options.nix",
-        include_str!("../../nix/lib/options.nix"),
-    ),
-    (
-        "nixcfg/lib/modules.nix",
-        include_str!("../../nix/lib/modules.nix"),
-    ),
-    (
-        "nixcfg/lib/debug.nix",
-        include_str!("../../nix/lib/debug.nix"),
-    ),
-    (
-        "nixcfg/lib/fixed-points.nix",
-        include_str!("../../nix/lib/fixed-points.nix"),
-    ),
-    (
-        "nixcfg/lib/versions.nix",
-        include_str!("../../nix/lib/versions.nix"),
-    ),
-    (
-        "nixcfg/lib/types.nix",
-        include_str!("../../nix/lib/types.nix"),
-    ),
-    (
-        "nixcfg/lib/generators.nix",
-        include_str!("../../nix/lib/generators.nix"),
-    ),
-];
+/// (path under the embedded root, contents): every file under `compiler/nix/`.
+pub const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_files.rs"));
 
 fn content_tag() -> String {
     let mut all = Vec::new();

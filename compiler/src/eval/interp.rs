@@ -1118,7 +1118,9 @@ impl Evaluator {
                     }
                 })
             }
-            (BinOp::Add, Path(_), _) | (BinOp::Add, String(_), _) => {
+            // Like Nix, a set (with `outPath` or `__toString`) on the left
+            // makes `+` a string concatenation.
+            (BinOp::Add, Path(_) | String(_) | Attrs(_), _) => {
                 return self.concat_strings(&[a, b], span)
             }
             (BinOp::Add, x, y) => {

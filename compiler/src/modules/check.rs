@@ -31,11 +31,46 @@ fn span_of(cfg: &mut Configuration, pos: &Value) -> Option<Span> {
     cfg.ev.sources.span_at(&f, l, c)
 }
 
+/// Option paths under which every option is declared (from the embedded
+/// modules): an undeclared option there is a mistake; elsewhere it is an
+/// option nixcfg does not compile.
+fn closed_namespaces(cfg: &mut Configuration) -> Vec<Vec<String>> {
+    let Ok(config) = cfg.field("config") else {
+        return Vec::new();
+    };
+    let Ok(Some(v)) = cfg.select_path(config, &["_nixcfg".into(), "closedNamespaces".into()])
+    else {
+        return Vec::new();
+    };
+    cfg.to_json_text(&v)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
 fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
     let result = cfg.result.clone();
-    let Ok(Some(Value::List(defs))) = cfg.get(&result, "_nixcfgUnmatched") else {
+    let Ok(Some(Value::List(mut defs))) = cfg.get(&result, "_nixcfgUnmatched") else {
         return;
     };
+    // Containers' own configurations collect theirs separately.
+    if let Ok(config) = cfg.field("config") {
+        if let Ok(Some(Value::Attrs(cs))) = cfg.get(&config, "containers") {
+            let names: Vec<_> = cs.entries.iter().map(|e| e.value.clone()).collect();
+            let mut all: Vec<_> = defs.0.clone();
+            for c in names {
+                let Ok(c) = cfg.thunk_value(&c) else { continue };
+                let Ok(Some(inner)) = cfg.get(&c, "config") else {
+                    continue;
+                };
+                if let Ok(Some(Value::List(l))) = cfg.get(&inner, "_nixcfgUnmatched") {
+                    all.extend(l.iter().cloned());
+                }
+            }
+            defs = std::rc::Rc::new(crate::eval::value::List(all));
+        }
+    }
+    let closed = closed_namespaces(cfg);
     let options = cfg.field("options").ok();
     for t in defs.iter() {
         let Ok(d) = cfg.thunk_value(t) else { continue };
@@ -54,6 +89,27 @@ fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
             Ok(Some(p @ Value::Attrs(_))) => span_of(cfg, &p),
             _ => None,
         };
+        // Inside a container, the namespaces are those of its own config.
+        let local: &[String] = match prefix.iter().position(|p| p == "config") {
+            Some(i) if prefix.first().is_some_and(|p| p == "containers") => &prefix[i + 1..],
+            _ => &prefix,
+        };
+        let is_closed = closed
+            .iter()
+            .any(|ns| ns.len() <= local.len() && local[..ns.len()] == ns[..]);
+        if !is_closed && !closed.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    "nixcfg::not-compiled",
+                    format!("The option `{name}' is not compiled by nixcfg: no module declares it, so the definition is ignored."),
+                    span,
+                )
+                .with_label("ignored definition")
+                .with_help("nixcfg compiles a subset of NixOS: docs/options.md lists every option it declares")
+                .warning(),
+            );
+            continue;
+        }
         let mut diag = Diagnostic::new(
             "nixcfg::unknown-option",
             format!("The option `{name}' does not exist."),

@@ -38,12 +38,7 @@ impl Configuration {
         })?;
         let path = nix_string(&file.display().to_string());
         let text = format!(
-            "(import <nixcfg/lib>).evalModules {{ modules = [ (/. + {path}) {} ]; }}",
-            if check {
-                ""
-            } else {
-                "{ _module.check = false; }"
-            }
+            "import <nixcfg/nixos/eval-config.nix> {{ modules = [ (/. + {path}) ]; check = {check}; }}"
         );
         let result = ev.eval_string(&text, "/".into())?;
         Ok(Configuration { ev, result })
@@ -98,6 +93,19 @@ impl Configuration {
             Ok(s) => s,
             Err(e) => format!("«error: {}»", e.message()),
         }
+    }
+
+    /// A value as JSON, forced deeply (as `builtins.toJSON` renders it).
+    pub fn to_json_text(&mut self, v: &Value) -> Result<String, EvalError> {
+        let span = crate::source::Span {
+            file: crate::source::FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let mut out = String::new();
+        let mut ctx = crate::eval::value::Context::new();
+        self.ev.to_json(v, span, &mut ctx, &mut out)?;
+        Ok(out)
     }
 
     pub fn thunk_value(&mut self, t: &Thunk) -> Result<Value, EvalError> {

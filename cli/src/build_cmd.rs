@@ -1,0 +1,70 @@
+//! `nixcfg build FILE [-o DIR]`: the system tree of a configuration and
+//! of each of its containers.
+
+use clap::Args;
+use nixcfg_compiler::eval::run::with_big_stack;
+use nixcfg_compiler::eval::EvalOptions;
+use nixcfg_compiler::modules::Configuration;
+use nixcfg_compiler::system::build;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The configuration (a NixOS module).
+    file: PathBuf,
+    /// Output directory (replaced if it holds an earlier build).
+    #[arg(short = 'o', long = "out-link", default_value = "result")]
+    out: PathBuf,
+    /// Show the whole evaluation trace of errors.
+    #[arg(long)]
+    show_trace: bool,
+}
+
+pub fn run(a: BuildArgs) -> ExitCode {
+    with_big_stack(move || {
+        let mut cfg = match Configuration::load(&a.file, EvalOptions::default(), false) {
+            Ok(c) => c,
+            Err(diags) => {
+                let empty = nixcfg_compiler::source::SourceMap::default();
+                for d in diags.into_iter().flat_map(|d| d.flatten()) {
+                    eprint!("{}", d.render(&empty, a.show_trace));
+                }
+                return ExitCode::from(1);
+            }
+        };
+        match build::build(&mut cfg, &a.out) {
+            Ok(report) => {
+                for w in &report.warnings {
+                    eprintln!("warning: {w}");
+                }
+                for m in &report.messages {
+                    eprintln!("{m}");
+                }
+                if !report.missing_packages.is_empty() {
+                    eprintln!(
+                        "note: {} package(s) are not in the Nix store (no nixpkgs was found); the tree needs:",
+                        report.missing_packages.len()
+                    );
+                    for p in &report.missing_packages {
+                        eprintln!("  {p}");
+                    }
+                }
+                eprintln!(
+                    "built {} system(s) into {}",
+                    report.profiles.len(),
+                    a.out.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(diags) => {
+                let n = diags.len();
+                for d in &diags {
+                    eprint!("{}", d.render(&cfg.ev.sources, a.show_trace));
+                }
+                eprintln!("build failed: {n} error{}", if n == 1 { "" } else { "s" });
+                ExitCode::from(1)
+            }
+        }
+    })
+}

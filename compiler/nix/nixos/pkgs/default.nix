@@ -1,0 +1,60 @@
+# The package set configurations get as `pkgs` when no nixpkgs is found:
+# every attribute is an opaque package — type `package`, a name and a
+# placeholder store path — so that `with pkgs; [ vim ]`, `pkgs.zsh` and
+# "${pkgs.curl}/bin/curl" type-check and build into a tree that names the
+# packages it still needs. Nothing here can be built.
+{ lib }:
+let
+  # A placeholder store path: deterministic, valid store-path syntax.
+  storePath = name:
+    let
+      hash = builtins.convertHash {
+        hash = builtins.hashString "sha256" "nixcfg-opaque-package:${name}";
+        hashAlgo = "sha256";
+        toHashFormat = "nix32";
+      };
+    in
+    "/nix/store/${builtins.substring 0 32 hash}-${name}";
+
+  opaque = name: extra:
+    let
+      self = {
+        type = "derivation";
+        inherit name;
+        pname = name;
+        version = "";
+        outPath = storePath name;
+        drvPath = storePath "${name}.drv";
+        outputs = [ "out" ];
+        outputName = "out";
+        out = self;
+        meta = { description = "${name} (opaque: no nixpkgs was found)"; };
+        passthru = { };
+        # Marks a package nixcfg cannot build; `build` lists them.
+        _nixcfgOpaque = true;
+      } // extra;
+    in
+    self;
+
+  shells = {
+    bash = "/bin/bash";
+    bashInteractive = "/bin/bash";
+    zsh = "/bin/zsh";
+    fish = "/bin/fish";
+    dash = "/bin/dash";
+    nushell = "/bin/nu";
+    xonsh = "/bin/xonsh";
+    tcsh = "/bin/tcsh";
+    ksh = "/bin/ksh";
+    shadow = "/bin/nologin";
+  };
+
+  names = import ./names.nix;
+in
+lib.genAttrs names (n: opaque n (lib.optionalAttrs (shells ? ${n}) { shellPath = shells.${n}; }))
+// {
+  # Not packages, but read by modules the way nixpkgs provides them.
+  runtimeShell = "/bin/sh";
+  lib = lib;
+  _nixcfgOpaque = true;
+}

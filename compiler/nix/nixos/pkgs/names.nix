@@ -1,0 +1,20 @@
+# Attribute names of the opaque package set: common nixpkgs packages.
+[
+  "acl" "age" "alacritty" "ansible" "aria2" "at" "attr" "autoconf" "automake"
+  "awscli2" "bash" "bashInteractive" "bat" "bc" "bind" "binutils" "bison" "borgbackup"
+  "btop" "bzip2" "caddy" "cargo" "ccache" "certbot" "chromium" "clang" "cmake"
+  "coreutils" "cron" "cryptsetup" "curl" "dash" "dig" "direnv" "dnsmasq" "docker"
+  "docker-compose" "dosfstools" "e2fsprogs" "emacs" "ethtool" "eza" "fd" "ffmpeg" "file"
+  "findutils" "firefox" "fish" "flex" "fzf" "gawk" "gcc" "gdb" "gettext" "git"
+  "git-lfs" "glibc" "glibcLocales" "gnugrep" "gnumake" "gnupg" "gnused" "gnutar"
+  "go" "gzip" "haproxy" "hello" "htop" "iftop" "inetutils" "iotop" "iproute2"
+  "iptables" "iputils" "jq" "kmod" "ksh" "less" "libressl" "lsof" "lz4" "man"
+  "mariadb" "mercurial" "mkpasswd" "mosh" "mtr" "nano" "ncdu" "neovim" "netcat"
+  "nettools" "nftables" "nginx" "ninja" "nix" "nmap" "nodejs" "nushell" "openssh"
+  "openssl" "openvpn" "p7zip" "pciutils" "perl" "php" "pkg-config" "postgresql"
+  "procps" "psmisc" "pv" "python3" "qemu" "rclone" "redis" "restic" "ripgrep"
+  "rsync" "ruby" "rustc" "rustup" "screen" "sd" "shadow" "shellcheck" "socat"
+  "sqlite" "strace" "sudo" "systemd" "tailscale" "tcpdump" "tcsh" "tmux" "traceroute"
+  "tree" "tzdata" "unzip" "usbutils" "util-linux" "vim" "wget" "which" "wireguard-tools"
+  "xonsh" "xz" "yq" "zip" "zsh" "zstd"
+]
