@@ -464,7 +464,8 @@ let
         let
           name = head def.prefix;
           candidates = attrNames options;
-          close = builtins.filter (c: lib.strings.commonPrefixLength c name >= lib.max 1 (builtins.stringLength name - 2)) candidates;
+          scored = map (c: { inherit c; d = lib.strings.levenshtein c name; }) (builtins.filter (c: c != "_module") candidates);
+          close = map (x: x.c) (builtins.sort (x: y: x.d < y.d) (builtins.filter (x: x.d <= lib.max 1 (builtins.stringLength name / 3)) scored));
         in
         if close == [ ] then "" else "\nDid you mean `${showOption (prefix ++ [ (head close) ])}'?";
 

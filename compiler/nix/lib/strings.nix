@@ -98,7 +98,26 @@ rec {
     if res == null then "" else head res;
   fileContents = file: removeSuffix "\n" (builtins.readFile file);
   sanitizeDerivationName = s: builtins.replaceStrings [ " " ] [ "-" ] s;
-  levenshtein = a: b: if a == b then 0 else 1;
+  # Edit distance (insertions, deletions, substitutions); used for "did
+  # you mean" on error paths only.
+  levenshtein =
+    a: b:
+    let
+      bs = stringToCharacters b;
+      lb = builtins.length bs;
+      step =
+        prev: ca:
+        builtins.foldl' (
+          row: j:
+          row
+          ++ [
+            (lib.min (lib.min (builtins.elemAt row (j - 1) + 1) (builtins.elemAt prev j + 1)) (
+              builtins.elemAt prev (j - 1) + (if ca == builtins.elemAt bs (j - 1) then 0 else 1)
+            ))
+          ]
+        ) [ (builtins.head prev + 1) ] (builtins.genList (j: j + 1) lb);
+    in
+    if a == b then 0 else lib.last (builtins.foldl' step (builtins.genList (j: j) (lb + 1)) (stringToCharacters a));
   cmakeBool = condition: flag: "-D${condition}:BOOL=${if flag then "TRUE" else "FALSE"}";
   normalizePath = s: builtins.foldl' (x: y: if y == "/" && lib.hasSuffix "/" x then x else x + y) "" (stringToCharacters s);
   replicate = n: s: concatStrings (lib.replicate n s);

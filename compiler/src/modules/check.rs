@@ -48,6 +48,35 @@ fn closed_namespaces(cfg: &mut Configuration) -> Vec<Vec<String>> {
         .unwrap_or_default()
 }
 
+/// Whether the options beside `path` come from the user's own modules: a
+/// misspelling there is a mistake, not an option nixcfg leaves out.
+fn declared_by_user(cfg: &mut Configuration, options: Option<&Value>, path: &[String]) -> bool {
+    let Some(options) = options else { return false };
+    let Some((_, parent)) = path.split_last() else {
+        return false;
+    };
+    let Ok(Some(Value::Attrs(siblings))) = cfg.select_path(options.clone(), parent) else {
+        return false;
+    };
+    let siblings: Vec<_> = siblings.entries.iter().map(|e| e.value.clone()).collect();
+    for t in siblings.iter().take(32) {
+        let Ok(v) = cfg.thunk_value(t) else { continue };
+        if !matches!(cfg.is_option(&v), Ok(true)) {
+            continue;
+        }
+        if let Ok(Some(Value::List(ds))) = cfg.get(&v, "declarations") {
+            for d in ds.iter() {
+                if let Ok(Value::String(f)) = cfg.thunk_value(d) {
+                    if !f.s.contains("/embedded-") {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
 fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
     let result = cfg.result.clone();
     let Ok(Some(Value::List(mut defs))) = cfg.get(&result, "_nixcfgUnmatched") else {
@@ -97,7 +126,7 @@ fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
         let is_closed = closed
             .iter()
             .any(|ns| ns.len() <= local.len() && local[..ns.len()] == ns[..]);
-        if !is_closed && !closed.is_empty() {
+        if !is_closed && !closed.is_empty() && !declared_by_user(cfg, options.as_ref(), &prefix) {
             out.push(
                 Diagnostic::new(
                     "nixcfg::not-compiled",
@@ -239,8 +268,14 @@ fn check_option(
     let me = path.join(".");
     if let Some(other) = named_option(&d.message) {
         if other != me {
-            // Another option's mistake, met while computing this one: its
-            // owner reports it.
+            // An undeclared option inside this option's submodules (a
+            // user's `extraGrops`) is reported here, at its own line.
+            if other.starts_with(&format!("{me}.")) && d.message.contains("does not exist") {
+                let diag = unknown_in_submodule(cfg, opt, &other, &d.message);
+                push_unique(out, seen, diag);
+            }
+            // Otherwise it is another option's mistake, met while
+            // computing this one: its owner reports it.
             return;
         }
     }
@@ -285,6 +320,60 @@ fn check_option(
     d.trace.retain(|(_, s)| !in_library(cfg, *s));
     d.code = classify(&d.message).unwrap_or(d.code);
     push_unique(out, seen, d);
+}
+
+/// "The option `a.b.c' does not exist" thrown by a submodule: located at
+/// the misspelt name inside the definitions of the option that holds it.
+fn unknown_in_submodule(
+    cfg: &mut Configuration,
+    opt: &Value,
+    name: &str,
+    message: &str,
+) -> Diagnostic {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let mut span = None;
+    for s in definition_spans(cfg, opt) {
+        let f = cfg.ev.sources.get(s.file);
+        let text = &f.text[s.start as usize..];
+        if let Some(i) = find_word(text, last) {
+            let start = s.start + i as u32;
+            span = Some(Span {
+                file: s.file,
+                start,
+                end: start + last.len() as u32,
+            });
+            break;
+        }
+    }
+    let mut d = Diagnostic::new(
+        "nixcfg::unknown-option",
+        format!("The option `{name}' does not exist."),
+        span,
+    )
+    .with_label("not declared by any module");
+    if let Some(i) = message.find("Did you mean `") {
+        let rest = &message[i + "Did you mean `".len()..];
+        if let Some(j) = rest.find('\'') {
+            d = d.with_help(format!("did you mean `{}'?", &rest[..j]));
+        }
+    }
+    d
+}
+
+/// The first occurrence of `word` in `text` not inside a longer name.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '\'';
+    let mut from = 0;
+    while let Some(i) = text[from..].find(word) {
+        let at = from + i;
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        if !before.is_some_and(is_name) && !after.is_some_and(is_name) {
+            return Some(at);
+        }
+        from = at + word.len();
+    }
+    None
 }
 
 /// Spans of an option's definitions, those of the winning priority first.

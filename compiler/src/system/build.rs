@@ -8,7 +8,8 @@
 //! - `containers/<name>/` — the same for each container;
 //! - `profiles.json` — which profile each tree activates into;
 //! - `store-paths.json` — store objects the units refer to: text files
-//!   nixcfg made (scripts) and packages it could not build.
+//!   nixcfg made (scripts) and packages it could not build;
+//! - `store/<hash>-<name>` — those text files.
 
 use super::tree::{self, TreeFile};
 use super::users::{self, HostState, Spec};
@@ -244,6 +245,15 @@ pub fn store_paths_in(text: &str) -> Vec<String> {
 }
 
 fn write_manifests(dir: &Path, report: &Report) -> Result<(), String> {
+    // The text files themselves, so the tree is complete without an
+    // evaluator: `switch` registers them in the store.
+    for (path, contents) in &report.text_files {
+        let base = Path::new(path)
+            .file_name()
+            .ok_or_else(|| format!("{path}: not a store path"))?;
+        tree::write_file(&dir.join("store").join(base), contents.as_bytes(), 0o444)
+            .map_err(|e| e.to_string())?;
+    }
     let profiles: serde_json::Map<String, serde_json::Value> = report
         .profiles
         .iter()
