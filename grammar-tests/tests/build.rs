@@ -299,3 +299,30 @@ fn units_pass_systemd_analyze_verify() {
     }
     assert!(verified >= 5);
 }
+
+/// Every `configuration.nix` under `examples/` builds, with no error.
+#[test]
+fn every_example_builds() {
+    fn find(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                find(&p, out);
+            } else if p.file_name().is_some_and(|n| n == "configuration.nix") {
+                out.push(p);
+            }
+        }
+    }
+    let mut configs = Vec::new();
+    find(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples"),
+        &mut configs,
+    );
+    assert!(configs.len() >= 2, "examples/ holds configurations");
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, c) in configs.iter().enumerate() {
+        let out = tmp.path().join(i.to_string());
+        build(c, &out);
+        assert!(out.join("profiles.json").exists());
+    }
+}

@@ -5,6 +5,8 @@
 //! - `etc/…` — every file of `system.build.files`, plus `passwd`, `group`,
 //!   `shadow`, `subuid`, `subgid` as a fresh host gets them;
 //! - `users-groups.json` — the declarative spec activation merges;
+//! - `packages` — store paths of `environment.systemPackages` and of the
+//!   users' `packages`, one a line;
 //! - `containers/<name>/` — the same for each container;
 //! - `profiles.json` — which profile each tree activates into;
 //! - `store-paths.json` — store objects the units refer to: text files
@@ -30,8 +32,11 @@ impl users::Environment for ReproducibleHashing {
         users::sha512_crypt(password, &users::salt_from(seed.as_bytes()))
     }
     fn read_password_file(&self, _path: &str) -> Option<String> {
-        // Secrets are read at activation, never copied into a build.
         None
+    }
+    // Secrets are read at activation, never copied into a build.
+    fn reads_secrets(&self) -> bool {
+        false
     }
 }
 
@@ -165,6 +170,31 @@ fn write_system(
     tree::write_file(&etc.join("shadow"), update.shadow_text().as_bytes(), 0o600).map_err(io)?;
     tree::write_file(&etc.join("subuid"), update.subuid_text().as_bytes(), 0o644).map_err(io)?;
     tree::write_file(&etc.join("subgid"), update.subuid_text().as_bytes(), 0o644).map_err(io)?;
+
+    let packages_v = cfg
+        .get(&build, "packages")
+        .map_err(eval_err)?
+        .unwrap_or(Value::Null);
+    let packages: serde_json::Value =
+        serde_json::from_str(&cfg.to_json_text(&packages_v).map_err(eval_err)?)
+            .map_err(|e| err(format!("{label}system.build.packages: {e}")))?;
+    let mut list: Vec<&str> = packages["system"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            packages["users"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .flat_map(|v| v.as_array().into_iter().flatten()),
+        )
+        .filter_map(|v| v.as_str())
+        .collect();
+    list.sort();
+    list.dedup();
+    let text: String = list.iter().map(|p| format!("{p}\n")).collect();
+    tree::write_file(&dir.join("packages"), text.as_bytes(), 0o444).map_err(io)?;
 
     if let Some(Value::List(ws)) = cfg.get(config, "warnings").map_err(eval_err)? {
         for t in ws.iter() {

@@ -112,6 +112,11 @@ pub trait Environment {
     fn hash_password(&self, user: &str, password: &str) -> String;
     /// The contents of a `hashedPasswordFile`, if it exists.
     fn read_password_file(&self, path: &str) -> Option<String>;
+    /// Whether `hashedPasswordFile`s are read now (activation) or later
+    /// (a build, which never copies secrets).
+    fn reads_secrets(&self) -> bool {
+        true
+    }
     /// Whether NSS knows this uid/gid (only consulted on a live host).
     fn id_known(&self, _id: u32, _group: bool) -> bool {
         false
@@ -302,7 +307,9 @@ pub fn update(spec: &Spec, host: &HostState, env: &dyn Environment) -> Result<Up
             match env.read_password_file(f) {
                 Some(h) => Some(h.trim_end_matches('\n').to_string()),
                 None => {
-                    messages.push(format!("warning: password file ‘{f}’ does not exist"));
+                    if env.reads_secrets() {
+                        messages.push(format!("warning: password file ‘{f}’ does not exist"));
+                    }
                     None
                 }
             }

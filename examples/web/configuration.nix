@@ -1,6 +1,6 @@
 # A small configuration: one option set declared and defined in one file.
-# Try: nixcfg options examples/web.nix services.web.port
-#      nixcfg check examples/web.nix
+# Try: nixcfg options examples/web/configuration.nix services.web.port
+#      nixcfg check examples/web/configuration.nix
 { lib, config, ... }:
 {
   options.services.web = {
