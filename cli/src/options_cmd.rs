@@ -10,12 +10,16 @@ use std::process::ExitCode;
 #[derive(Args)]
 pub struct OptionsArgs {
     /// The configuration (a module file).
-    file: PathBuf,
+    #[arg(required_unless_present = "markdown")]
+    file: Option<PathBuf>,
     /// The option, e.g. `services.web.port` (default: the top level).
     option: Option<String>,
     /// Print JSON for tools.
     #[arg(long)]
     json: bool,
+    /// Print the reference of every option nixcfg declares (docs/options.md).
+    #[arg(long, conflicts_with_all = ["file", "option", "json"])]
+    markdown: bool,
 }
 
 pub fn run(a: OptionsArgs) -> ExitCode {
@@ -23,7 +27,13 @@ pub fn run(a: OptionsArgs) -> ExitCode {
 }
 
 fn run_inner(a: OptionsArgs) -> ExitCode {
-    let mut cfg = match Configuration::load(&a.file, EvalOptions::default(), false) {
+    if a.markdown {
+        return markdown();
+    }
+    let Some(file) = &a.file else {
+        return ExitCode::from(2);
+    };
+    let mut cfg = match Configuration::load(file, EvalOptions::default(), false) {
         Ok(c) => c,
         Err(ds) => {
             for d in ds {
@@ -123,4 +133,27 @@ fn run_inner(a: OptionsArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+fn markdown() -> ExitCode {
+    let empty = nixcfg_compiler::source::SourceMap::default();
+    let mut cfg = match Configuration::load_embedded(EvalOptions::default()) {
+        Ok(c) => c,
+        Err(ds) => {
+            for d in ds {
+                eprint!("{}", d.render(&empty, false));
+            }
+            return ExitCode::from(1);
+        }
+    };
+    match nixcfg_compiler::modules::reference::markdown(&mut cfg) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            eprint!("{}", d.render(&cfg.ev.sources, false));
+            ExitCode::from(1)
+        }
+    }
 }

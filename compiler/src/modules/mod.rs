@@ -5,6 +5,7 @@
 
 mod check;
 mod options;
+pub mod reference;
 
 pub use check::check;
 pub use options::{describe, OptionInfo, OptionNode};
@@ -41,6 +42,16 @@ impl Configuration {
             "import <nixcfg/nixos/eval-config.nix> {{ modules = [ (/. + {path}) ]; check = {check}; }}"
         );
         let result = ev.eval_string(&text, "/".into())?;
+        Ok(Configuration { ev, result })
+    }
+
+    /// nixcfg's modules alone (no user configuration): for the reference.
+    pub fn load_embedded(opts: EvalOptions) -> Result<Configuration, Vec<Diagnostic>> {
+        let mut ev = Evaluator::new(opts);
+        let result = ev.eval_string(
+            "import <nixcfg/nixos/eval-config.nix> { modules = [ ]; }",
+            "/".into(),
+        )?;
         Ok(Configuration { ev, result })
     }
 
