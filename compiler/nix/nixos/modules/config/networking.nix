@@ -71,7 +71,10 @@ in
         127.0.0.1 localhost
         ::1 localhost
         127.0.0.2 ${config.networking.hostName}
-      '' + lib.optionalString (config.networking.extraHosts != "") (config.networking.extraHosts + "\n");
+      '' + lib.optionalString (config.networking.extraHosts != "") (
+        config.networking.extraHosts
+        + lib.optionalString (!lib.hasSuffix "\n" config.networking.extraHosts) "\n"
+      );
     }
     (lib.mkIf (cfg.enable && !config.boot.isContainer) {
       systemd.services.firewall = {
