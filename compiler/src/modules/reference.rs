@@ -107,7 +107,7 @@ pub fn markdown(cfg: &mut Configuration) -> Result<String, Diagnostic> {
                 .iter()
                 .filter_map(|t| match cfg.thunk_value(t) {
                     Ok(Value::String(s)) => Some(declaration_name(&s.s)),
-                    Ok(Value::Path(p)) => Some(declaration_name(&p.to_string())),
+                    Ok(Value::Path(p)) => Some(declaration_name(p.as_ref())),
                     _ => None,
                 })
                 .collect();
