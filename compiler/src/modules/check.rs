@@ -22,8 +22,40 @@ pub fn check(cfg: &mut Configuration) -> Vec<Diagnostic> {
     };
     let mut seen = std::collections::HashSet::new();
     walk(cfg, &options, &mut Vec::new(), &mut out, &mut seen);
-    assertions(cfg, &options, &mut out);
+    assertions(cfg, &options, "", &mut out);
+    // Each container is a system of its own, with its own assertions.
+    if let Ok(config) = cfg.field("config") {
+        if let Ok(Some(Value::Attrs(cs))) = cfg.get(&config, "containers") {
+            let cs: Vec<_> = cs
+                .entries
+                .iter()
+                .map(|e| (e.name, e.value.clone()))
+                .collect();
+            for (name, c) in cs {
+                let inner = container_evaluation(cfg, &c)
+                    .and_then(|e| cfg.get(&e, "options").ok().flatten());
+                if let Some(opts) = inner {
+                    assertions(
+                        cfg,
+                        &opts,
+                        &format!("container {}: ", name.as_str()),
+                        &mut out,
+                    );
+                }
+            }
+        }
+    }
     out
+}
+
+/// The `evalModules` result of a container's own system.
+fn container_evaluation(cfg: &mut Configuration, container: &crate::eval::Thunk) -> Option<Value> {
+    let c = cfg.thunk_value(container).ok()?;
+    let config = cfg.get(&c, "config").ok()??;
+    let f = cfg.get(&config, "_nixcfgEvaluation").ok()??;
+    cfg.ev
+        .call_value(f, crate::eval::Thunk::Val(Value::Null), None)
+        .ok()
 }
 
 fn span_of(cfg: &mut Configuration, pos: &Value) -> Option<Span> {
@@ -88,8 +120,7 @@ fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
             let names: Vec<_> = cs.entries.iter().map(|e| e.value.clone()).collect();
             let mut all: Vec<_> = defs.0.clone();
             for c in names {
-                let Ok(c) = cfg.thunk_value(&c) else { continue };
-                let Ok(Some(inner)) = cfg.get(&c, "config") else {
+                let Some(inner) = container_evaluation(cfg, &c) else {
                     continue;
                 };
                 if let Ok(Some(Value::List(l))) = cfg.get(&inner, "_nixcfgUnmatched") {
@@ -407,7 +438,7 @@ fn definition_spans(cfg: &mut Configuration, opt: &Value) -> Vec<Span> {
     won
 }
 
-fn assertions(cfg: &mut Configuration, options: &Value, out: &mut Vec<Diagnostic>) {
+fn assertions(cfg: &mut Configuration, options: &Value, system: &str, out: &mut Vec<Diagnostic>) {
     let Ok(Some(opt)) = cfg.get(options, "assertions") else {
         return;
     };
@@ -439,16 +470,63 @@ fn assertions(cfg: &mut Configuration, options: &Value, out: &mut Vec<Diagnostic
             Ok(Some(Value::String(s))) => s.s.trim_end().to_string(),
             _ => "assertion failed".into(),
         };
-        let span = find_assertion_span(cfg, &message, &spans);
+        let mut span = find_assertion_span(cfg, &message, &spans);
+        let mut label = "assertion defined here";
+        if in_library(cfg, span) {
+            // nixcfg's own assertion: point at the user's definition the
+            // message names (`users.users.alice.group …`), if any.
+            span = mentioned_definition(cfg, options, &message);
+            label = "the definition the assertion is about";
+        }
         out.push(
             Diagnostic::new(
                 "nixcfg::assertion",
-                format!("Failed assertion: {message}"),
+                format!("{system}Failed assertion: {message}"),
                 span,
             )
-            .with_label("assertion defined here"),
+            .with_label(label),
         );
     }
+}
+
+/// Where the user defines an option a message names: the first dotted
+/// word that leads through `options` to an option with definitions in the
+/// user's files (for `users.users.alice.group`, the name `alice` inside
+/// the definition of `users.users`).
+fn mentioned_definition(cfg: &mut Configuration, options: &Value, message: &str) -> Option<Span> {
+    let words = message
+        .split(|c: char| c.is_whitespace() || "`'\",;:()".contains(c))
+        .filter(|w| w.contains('.') && !w.starts_with('.'));
+    for word in words {
+        let parts: Vec<&str> = word.trim_end_matches('.').split('.').collect();
+        let mut node = options.clone();
+        for (i, p) in parts.iter().enumerate() {
+            let Ok(Some(next)) = cfg.get(&node, p) else {
+                break;
+            };
+            if matches!(cfg.is_option(&next), Ok(true)) {
+                let rest = parts.get(i + 1);
+                for s in definition_spans(cfg, &next) {
+                    if in_library(cfg, Some(s)) {
+                        continue;
+                    }
+                    let Some(name) = rest else { return Some(s) };
+                    let f = cfg.ev.sources.get(s.file);
+                    if let Some(at) = find_word(&f.text[s.start as usize..], name) {
+                        let start = s.start + at as u32;
+                        return Some(Span {
+                            file: s.file,
+                            start,
+                            end: start + name.len() as u32,
+                        });
+                    }
+                }
+                break;
+            }
+            node = next;
+        }
+    }
+    None
 }
 
 /// The definition of `assertions` whose text holds the message, if any.

@@ -49,7 +49,10 @@ let
                   }) defs;
                 };
               in
-              inner.config // { _nixcfgUnmatched = inner._nixcfgUnmatched or [ ]; };
+              # For `nixcfg check`: the container's whole evaluation (its
+              # undeclared definitions, its options and assertions), behind
+              # a function so that forcing the config does not force it.
+              inner.config // { _nixcfgEvaluation = _: inner; };
           };
         };
         path = mkOption {
