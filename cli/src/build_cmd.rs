@@ -16,12 +16,20 @@ pub struct BuildArgs {
     /// Output directory (replaced if it holds an earlier build).
     #[arg(short = 'o', long = "out-link", default_value = "result")]
     out: PathBuf,
+    /// NixOS's options.json: check definitions of options nixcfg does not
+    /// compile against the types NixOS declares.
+    #[arg(long, value_name = "FILE")]
+    options_json: Option<PathBuf>,
     /// Show the whole evaluation trace of errors.
     #[arg(long)]
     show_trace: bool,
 }
 
 pub fn run(a: BuildArgs) -> ExitCode {
+    let index = match crate::check_cmd::read_index(a.options_json.as_deref()) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
     with_big_stack(move || {
         let mut cfg = match Configuration::load(&a.file, EvalOptions::default(), false) {
             Ok(c) => c,
@@ -33,7 +41,7 @@ pub fn run(a: BuildArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        match build::build(&mut cfg, &a.out) {
+        match build::build(&mut cfg, &a.out, index.as_ref()) {
             Ok(report) => {
                 for w in &report.warnings {
                     eprintln!("warning: {w}");

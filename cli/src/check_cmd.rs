@@ -4,7 +4,8 @@
 use clap::Args;
 use nixcfg_compiler::eval::run::with_big_stack;
 use nixcfg_compiler::eval::EvalOptions;
-use nixcfg_compiler::modules::{check, Configuration};
+use nixcfg_compiler::modules::options_index::OptionsIndex;
+use nixcfg_compiler::modules::{check_with, Configuration};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,6 +17,23 @@ pub struct CheckArgs {
     /// Output format: `human` (default) or `json` (one object per line).
     #[arg(long, default_value = "human")]
     format: String,
+    /// NixOS's options.json: check definitions of options nixcfg does not
+    /// compile against the types NixOS declares.
+    #[arg(long, value_name = "FILE")]
+    options_json: Option<PathBuf>,
+}
+
+/// Reads `--options-json`; a usage error (exit 2) when it cannot.
+pub fn read_index(path: Option<&std::path::Path>) -> Result<Option<OptionsIndex>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", path.display());
+        ExitCode::from(2)
+    })?;
+    OptionsIndex::from_json(&text).map(Some).map_err(|e| {
+        eprintln!("error: {}: {e}", path.display());
+        ExitCode::from(2)
+    })
 }
 
 pub fn run(a: CheckArgs) -> ExitCode {
@@ -23,12 +41,16 @@ pub fn run(a: CheckArgs) -> ExitCode {
         eprintln!("error: unknown format '{}' (use human or json)", a.format);
         return ExitCode::from(2);
     }
+    let index = match read_index(a.options_json.as_deref()) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
     with_big_stack(move || {
         let mut errors = 0;
         for f in &a.files {
             let (diags, sources) = match Configuration::load(f, EvalOptions::default(), false) {
                 Ok(mut cfg) => {
-                    let d = check(&mut cfg);
+                    let d = check_with(&mut cfg, index.as_ref());
                     (d, Some(cfg))
                 }
                 Err(d) => (d.into_iter().flat_map(|d| d.flatten()).collect(), None),

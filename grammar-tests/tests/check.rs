@@ -1,7 +1,7 @@
 //! `nixcfg check` on the configurations in `fixtures/check/`: each case
 //! `NAME.nix` with a `NAME.expected` beside it must give exactly the
 //! findings listed there (one JSON object a line, paths relative to the
-//! fixtures folder).
+//! fixtures folder); `NAME.flags` holds extra command-line arguments.
 
 mod support;
 
@@ -25,8 +25,12 @@ fn check_reports_every_mistake_at_its_line() {
             continue;
         }
         cases += 1;
+        // NAME.flags: extra arguments, relative to the fixtures folder.
+        let flags = std::fs::read_to_string(p.with_extension("flags")).unwrap_or_default();
         let out = Command::new(support::nixcfg())
+            .current_dir(&dir)
             .args(["check", "--format", "json"])
+            .args(flags.split_whitespace())
             .arg(&p)
             .output()
             .unwrap();

@@ -4,6 +4,7 @@
 //! hide the others; undeclared options and failed assertions are reported
 //! one by one, each at the line that made it.
 
+use super::options_index::{check_definition, Finding, OptionsIndex};
 use super::{position, Configuration};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Value;
@@ -11,8 +12,14 @@ use crate::source::Span;
 
 /// Every error of the configuration, located where possible.
 pub fn check(cfg: &mut Configuration) -> Vec<Diagnostic> {
+    check_with(cfg, None)
+}
+
+/// `check`, with a NixOS option index for the options nixcfg does not
+/// compile (`--options-json`).
+pub fn check_with(cfg: &mut Configuration, index: Option<&OptionsIndex>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    unknown_options(cfg, &mut out);
+    unknown_options(cfg, index, &mut out);
     let options = match cfg.field("options") {
         Ok(o) => o,
         Err(e) => {
@@ -80,6 +87,72 @@ fn closed_namespaces(cfg: &mut Configuration) -> Vec<Vec<String>> {
         .unwrap_or_default()
 }
 
+/// A definition nixcfg does not compile, checked against NixOS's index.
+fn against_index(
+    cfg: &mut Configuration,
+    index: &OptionsIndex,
+    path: &[String],
+    value: &Value,
+    span: Option<Span>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut findings = Vec::new();
+    if let Err(e) = check_definition(&mut cfg.ev, index, path, value, &mut findings) {
+        out.extend(e.diag.flatten());
+        return;
+    }
+    // The line of the option's last name, inside the definition.
+    let locate = |cfg: &Configuration, name: &str| -> Option<Span> {
+        let s = span?;
+        let last = name.rsplit('.').next()?;
+        let f = cfg.ev.sources.get(s.file);
+        let at = find_word(&f.text[s.start as usize..], last)?;
+        let start = s.start + at as u32;
+        Some(Span {
+            file: s.file,
+            start,
+            end: start + last.len() as u32,
+        })
+    };
+    for f in findings {
+        match f {
+            Finding::Known(name) => out.push(
+                Diagnostic::new(
+                    "nixcfg::not-compiled",
+                    format!("The option `{name}' is declared by NixOS but not compiled by nixcfg: its definition has the right type and is ignored."),
+                    locate(cfg, &name).or(span),
+                )
+                .with_label("ignored definition")
+                .warning(),
+            ),
+            Finding::Unknown(p, siblings) => {
+                let name = super::options_index::show_path(&p);
+                let mut d = Diagnostic::new(
+                    "nixcfg::unknown-option",
+                    format!("The option `{name}' does not exist (neither nixcfg nor the NixOS option index declares it)."),
+                    locate(cfg, &name).or(span),
+                )
+                .with_label("not declared by any module");
+                let names: Vec<&str> = siblings.iter().map(String::as_str).collect();
+                if let Some(s) = crate::eval::builtins::suggest(p.last().map(String::as_str).unwrap_or(""), &names) {
+                    let mut full = p[..p.len() - 1].to_vec();
+                    full.push(s.to_string());
+                    d = d.with_help(format!("did you mean `{}'?", super::options_index::show_path(&full)));
+                }
+                out.push(d);
+            }
+            Finding::Mismatch(name, ty) => out.push(
+                Diagnostic::new(
+                    "nixcfg::type-mismatch",
+                    format!("A definition for option `{name}' is not of type `{ty}' (the type NixOS declares)."),
+                    locate(cfg, &name).or(span),
+                )
+                .with_label(format!("definition of `{name}'")),
+            ),
+        }
+    }
+}
+
 /// Whether the options beside `path` come from the user's own modules: a
 /// misspelling there is a mistake, not an option nixcfg leaves out.
 fn declared_by_user(cfg: &mut Configuration, options: Option<&Value>, path: &[String]) -> bool {
@@ -109,7 +182,11 @@ fn declared_by_user(cfg: &mut Configuration, options: Option<&Value>, path: &[St
     false
 }
 
-fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
+fn unknown_options(
+    cfg: &mut Configuration,
+    index: Option<&OptionsIndex>,
+    out: &mut Vec<Diagnostic>,
+) {
     let result = cfg.result.clone();
     let Ok(Some(Value::List(mut defs))) = cfg.get(&result, "_nixcfgUnmatched") else {
         return;
@@ -158,6 +235,11 @@ fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
             .iter()
             .any(|ns| ns.len() <= local.len() && local[..ns.len()] == ns[..]);
         if !is_closed && !closed.is_empty() && !declared_by_user(cfg, options.as_ref(), &prefix) {
+            if let Some(index) = index {
+                let value = cfg.get(&d, "value").ok().flatten().unwrap_or(Value::Null);
+                against_index(cfg, index, local, &value, span, out);
+                continue;
+            }
             out.push(
                 Diagnostic::new(
                     "nixcfg::not-compiled",
@@ -165,7 +247,7 @@ fn unknown_options(cfg: &mut Configuration, out: &mut Vec<Diagnostic>) {
                     span,
                 )
                 .with_label("ignored definition")
-                .with_help("nixcfg compiles a subset of NixOS: docs/options.md lists every option it declares")
+                .with_help("nixcfg compiles a subset of NixOS (docs/options.md); `--options-json` with NixOS's options.json type-checks the other options")
                 .warning(),
             );
             continue;

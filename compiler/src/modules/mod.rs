@@ -5,9 +5,10 @@
 
 mod check;
 mod options;
+pub mod options_index;
 pub mod reference;
 
-pub use check::check;
+pub use check::{check, check_with};
 pub use options::{describe, OptionInfo, OptionNode};
 
 use crate::diagnostic::Diagnostic;

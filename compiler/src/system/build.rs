@@ -17,7 +17,8 @@ use super::tree::{self, TreeFile};
 use super::users::{self, HostState, Spec};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::eval::Value;
-use crate::modules::{check, Configuration};
+use crate::modules::options_index::OptionsIndex;
+use crate::modules::{check_with, Configuration};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -63,8 +64,12 @@ fn eval_err(e: crate::eval::EvalError) -> Vec<Diagnostic> {
 }
 
 /// Checks the configuration and writes its trees into `out`.
-pub fn build(cfg: &mut Configuration, out: &Path) -> Result<Report, Vec<Diagnostic>> {
-    let diags = check(cfg);
+pub fn build(
+    cfg: &mut Configuration,
+    out: &Path,
+    index: Option<&OptionsIndex>,
+) -> Result<Report, Vec<Diagnostic>> {
+    let diags = check_with(cfg, index);
     let (errors, warnings): (Vec<_>, Vec<_>) = diags
         .into_iter()
         .partition(|d| d.severity == Severity::Error);
