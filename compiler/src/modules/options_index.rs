@@ -131,12 +131,11 @@ pub fn check_definition(
             }
         }
     }
-    walk(ev, index, node, path.to_vec(), value, out)
+    walk(ev, node, path.to_vec(), value, out)
 }
 
 fn walk(
     ev: &mut Evaluator,
-    index: &OptionsIndex,
     node: &Node,
     path: Vec<String>,
     value: &Value,
@@ -157,7 +156,7 @@ fn walk(
                     let mut p = path.clone();
                     p.push(k.as_str().to_string());
                     match OptionsIndex::child(node, k.as_str()) {
-                        Some(n) => walk(ev, index, n, p, &v, out)?,
+                        Some(n) => walk(ev, n, p, &v, out)?,
                         None if ty.contains("submodule") => {
                             let sib = node.children.keys().cloned().collect();
                             out.push(Finding::Unknown(p, sib));
@@ -193,7 +192,7 @@ fn walk(
         match OptionsIndex::child(node, k.as_str()) {
             Some(n) => {
                 let v = ev.force(&t)?;
-                walk(ev, index, n, p, &v, out)?;
+                walk(ev, n, p, &v, out)?;
             }
             None => out.push(Finding::Unknown(p, node.children.keys().cloned().collect())),
         }
