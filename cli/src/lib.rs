@@ -1,11 +1,14 @@
 //! The `nixcfg` command line: clap front and the subcommands. The binary
 //! (`main.rs`) only calls `run`; tests drive the same entry points.
 
+pub mod activate;
 pub mod build_cmd;
 pub mod check_cmd;
 pub mod eval_cmd;
 pub mod instantiate;
+pub mod nixtools;
 pub mod options_cmd;
+pub mod switch_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +28,16 @@ struct Cli {
 enum Command {
     /// Build the system tree of a configuration (and of its containers).
     Build(build_cmd::BuildArgs),
+    /// Build and activate a configuration (profiles, users, files, units).
+    Switch(switch_cmd::SwitchArgs),
+    /// List the generations of the system (or a container) profile.
+    Generations(switch_cmd::GenerationsArgs),
+    /// Helper of `switch`: merges users and groups under the passwd lock.
+    #[command(name = "internal-commit-users", hide = true)]
+    InternalCommitUsers {
+        root: std::path::PathBuf,
+        spec: std::path::PathBuf,
+    },
     /// Evaluate a Nix file or expression and print the value.
     Eval(eval_cmd::EvalArgs),
     /// Show an option: type, default, declarations, definitions and value.
@@ -44,6 +57,17 @@ pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Build(a) => build_cmd::run(a),
+        Command::Switch(a) => switch_cmd::run(a),
+        Command::Generations(a) => switch_cmd::generations(a),
+        Command::InternalCommitUsers { root, spec } => {
+            match activate::commit_users_main(&root, &spec) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Eval(a) => eval_cmd::run(a),
         Command::Options(a) => options_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),

@@ -5,6 +5,8 @@
 //! - `etc/…` — every file of `system.build.files`, plus `passwd`, `group`,
 //!   `shadow`, `subuid`, `subgid` as a fresh host gets them;
 //! - `users-groups.json` — the declarative spec activation merges;
+//! - `files.json` — every file of `etc/` with its mode and owner (or link
+//!   target), which activation installs;
 //! - `packages` — store paths of `environment.systemPackages` and of the
 //!   users' `packages`, one a line;
 //! - `containers/<name>/` — the same for each container;
@@ -146,6 +148,10 @@ fn write_system(
     std::fs::create_dir_all(dir)
         .map_err(|e| err(format!("cannot create {}: {e}", dir.display())))?;
     tree::write(dir, &files).map_err(|m| err(format!("{label}{m}")))?;
+    // Modes and owners, which the store does not keep, for activation.
+    let manifest = tree::manifest(&files);
+    tree::write_file(&dir.join("files.json"), manifest.as_bytes(), 0o444)
+        .map_err(|e| err(format!("{label}{e}")))?;
 
     let spec_v = cfg
         .get(&build, "usersGroupsSpec")

@@ -17,6 +17,45 @@ pub struct TreeFile {
     pub symlink: Option<String>,
     #[serde(default)]
     pub mode: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// One installed file as activation sees it (files.json).
+#[derive(serde::Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ManifestEntry {
+    pub path: String,
+    /// Octal mode of a copied file; absent for links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symlink: Option<String>,
+}
+
+/// files.json: the files of a tree sorted by path, with mode and owner.
+pub fn manifest(files: &[TreeFile]) -> String {
+    let mut entries: Vec<ManifestEntry> = files
+        .iter()
+        .map(|f| ManifestEntry {
+            path: f.path.clone(),
+            mode: if f.symlink.is_some() {
+                None
+            } else {
+                Some(f.mode.clone().unwrap_or_else(|| "0444".into()))
+            },
+            user: f.user.clone().filter(|u| u != "+0"),
+            group: f.group.clone().filter(|g| g != "+0"),
+            symlink: f.symlink.clone(),
+        })
+        .collect();
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    serde_json::to_string_pretty(&entries).expect("JSON of strings") + "\n"
 }
 
 /// A path inside the tree: relative, no `..`, no empty parts.
