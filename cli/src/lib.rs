@@ -4,6 +4,7 @@
 pub mod activate;
 pub mod build_cmd;
 pub mod check_cmd;
+pub mod container_cmd;
 pub mod eval_cmd;
 pub mod instantiate;
 pub mod nixtools;
@@ -30,6 +31,8 @@ enum Command {
     Build(build_cmd::BuildArgs),
     /// Build and activate a configuration (profiles, users, files, units).
     Switch(switch_cmd::SwitchArgs),
+    /// Manage imperative containers (create, update, destroy, start, …).
+    Container(container_cmd::ContainerArgs),
     /// List the generations of the system (or a container) profile.
     Generations(switch_cmd::GenerationsArgs),
     /// Helper of `switch`: merges users and groups under the passwd lock.
@@ -59,6 +62,7 @@ pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
         Command::Build(a) => build_cmd::run(a),
         Command::Switch(a) => switch_cmd::run(a),
         Command::Generations(a) => switch_cmd::generations(a),
+        Command::Container(a) => container_cmd::run(a),
         Command::InternalCommitUsers { root, spec } => {
             match activate::commit_users_main(&root, &spec) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -98,32 +98,7 @@ pub fn run(a: SwitchArgs) -> ExitCode {
         .file
         .clone()
         .expect("clap requires FILE without --rollback");
-    let result = work.join("result");
-    let built = with_big_stack(move || {
-        let mut cfg = match Configuration::load(&file, EvalOptions::default(), false) {
-            Ok(c) => c,
-            Err(diags) => {
-                let empty = nixcfg_compiler::source::SourceMap::default();
-                for d in diags.into_iter().flat_map(|d| d.flatten()) {
-                    eprint!("{}", d.render(&empty, false));
-                }
-                return None;
-            }
-        };
-        match build::build(&mut cfg, &result, index.as_ref()) {
-            Ok(r) => Some(r),
-            Err(diags) => {
-                for d in &diags {
-                    eprint!("{}", d.render(&cfg.ev.sources, false));
-                }
-                eprintln!(
-                    "switch stopped: {} error(s), nothing was changed",
-                    diags.len()
-                );
-                None
-            }
-        }
-    });
+    let built = build_config(&file, &work.join("result"), index);
     let code = match built {
         Some(report) => {
             for w in &report.warnings {
@@ -145,6 +120,70 @@ pub fn run(a: SwitchArgs) -> ExitCode {
     code
 }
 
+/// Checks and builds a configuration into `result` (printing every
+/// diagnostic); None when it has errors.
+pub fn build_config(
+    file: &Path,
+    result: &Path,
+    index: Option<nixcfg_compiler::modules::options_index::OptionsIndex>,
+) -> Option<build::Report> {
+    let file = file.to_path_buf();
+    let result = result.to_path_buf();
+    with_big_stack(move || {
+        let mut cfg = match Configuration::load(&file, EvalOptions::default(), false) {
+            Ok(c) => c,
+            Err(diags) => {
+                let empty = nixcfg_compiler::source::SourceMap::default();
+                for d in diags.into_iter().flat_map(|d| d.flatten()) {
+                    eprint!("{}", d.render(&empty, false));
+                }
+                return None;
+            }
+        };
+        match build::build(&mut cfg, &result, index.as_ref()) {
+            Ok(r) => Some(r),
+            Err(diags) => {
+                for d in &diags {
+                    eprint!("{}", d.render(&cfg.ev.sources, false));
+                }
+                eprintln!("stopped: {} error(s), nothing was changed", diags.len());
+                None
+            }
+        }
+    })
+}
+
+/// Adds a container's tree to the store, makes it the new generation of
+/// the container's profile (with its GC roots directory) and activates it
+/// into the container's state directory.
+pub fn install_container(
+    root: &Path,
+    name: &str,
+    tree: &Path,
+    texts: &std::collections::BTreeMap<String, String>,
+    state: &Path,
+    work: &Path,
+) -> Result<PathBuf, String> {
+    names::check_container_name(name)?;
+    let path = store::add_system(tree, texts, &format!("nixcfg-container-{name}"), work)?;
+    let profile = container_profile(root, name);
+    make_dir(&root.join("nix/var/nix/profiles/per-container"), 0o700)?;
+    make_dir(profile.parent().expect("profile has a parent"), 0o755)?;
+    make_dir(
+        &root.join("nix/var/nix/gcroots/per-container").join(name),
+        0o755,
+    )?;
+    nixtools::set_profile(&profile, &path).map_err(|e| e.to_string())?;
+    make_dir(state.parent().expect("state dir has a parent"), 0o700)?;
+    make_dir(state, 0o755)?;
+    let tree = PathBuf::from(path);
+    let plan = activate::plan(state, &tree)?;
+    for n in activate::apply(state, &tree, &plan)? {
+        eprintln!("container {name}: {n}");
+    }
+    Ok(tree)
+}
+
 /// The containers of a build, with their trees.
 fn containers(result: &Path) -> Vec<(String, PathBuf)> {
     let mut v: Vec<_> = std::fs::read_dir(result.join("containers"))
@@ -159,7 +198,7 @@ fn containers(result: &Path) -> Vec<(String, PathBuf)> {
 }
 
 /// The container state root, by the host's stateVersion (its config dir).
-fn state_dir(root: &Path, host_tree: &Path, name: &str) -> PathBuf {
+pub fn state_dir(root: &Path, host_tree: &Path, name: &str) -> PathBuf {
     let base = if host_tree.join("etc/containers").is_dir()
         && !host_tree.join("etc/nixos-containers").is_dir()
     {
@@ -204,7 +243,7 @@ fn hostname(tree: &Path, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-fn make_dir(path: &Path, mode: u32) -> Result<(), String> {
+pub fn make_dir(path: &Path, mode: u32) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     if !path.is_dir() {
         std::fs::create_dir_all(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -230,30 +269,16 @@ fn switch(root: &Path, work: &Path, report: &build::Report) -> Result<(), String
         eprintln!("{n}");
     }
     for (i, (name, tree)) in all.iter().enumerate() {
-        names::check_container_name(name)?;
         eprintln!("[{}/{total}] container {name}", i + 2);
-        let path = store::add_system(
+        let state = state_dir(root, &host, name);
+        install_container(
+            root,
+            name,
             tree,
             &report.text_files,
-            &format!("nixcfg-container-{name}"),
+            &state,
             &work.join(format!("store-{name}")),
         )?;
-        let profile = container_profile(root, name);
-        make_dir(&root.join("nix/var/nix/profiles/per-container"), 0o700)?;
-        make_dir(profile.parent().expect("profile has a parent"), 0o755)?;
-        make_dir(
-            &root.join("nix/var/nix/gcroots/per-container").join(name),
-            0o755,
-        )?;
-        nixtools::set_profile(&profile, &path).map_err(|e| e.to_string())?;
-        let state = state_dir(root, &host, name);
-        make_dir(state.parent().expect("state dir has a parent"), 0o700)?;
-        make_dir(&state, 0o755)?;
-        let tree = PathBuf::from(path);
-        let plan = activate::plan(&state, &tree)?;
-        for n in activate::apply(&state, &tree, &plan)? {
-            eprintln!("container {name}: {n}");
-        }
     }
     eprintln!(
         "switched {} to {}",

@@ -429,3 +429,144 @@ fn take_passwd_lock(root: &Path) -> std::fs::File {
     nix::fcntl::fcntl(&f, nix::fcntl::FcntlArg::F_SETLKW(&fl)).expect("taking the passwd lock");
     f
 }
+
+/// The paths under a root (links shown with their kind of target).
+fn listing(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.map(|e| e.unwrap()) {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).unwrap().display().to_string();
+                let t = if t.starts_with("/nix/store/") {
+                    "/nix/store/…".to_string()
+                } else {
+                    t
+                };
+                out.push(format!("{rel} -> {t}"));
+            } else if meta.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(root, &p, out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn container_create_update_destroy() {
+    let _g = STORE.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let c = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> =
+            vec!["container".as_ref(), "--root".as_ref(), root.as_os_str()];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        nixcfg(&all)
+    };
+    let out = c(&[
+        "create",
+        "box",
+        "--config",
+        "users.users.zed.isNormalUser = true;",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("host IP is 10.233.1.1, container IP is 10.233.1.2"));
+    let after_create = listing(root);
+    for want in [
+        "etc/nixos-containers/box.conf",
+        "nix/var/nix/gcroots/per-container/box/",
+        "nix/var/nix/profiles/per-container/box/system -> system-1-link",
+        "nix/var/nix/profiles/per-container/box/system-1-link -> /nix/store/…",
+        "var/lib/nixos-containers/box/etc/nixos/configuration.nix",
+        "var/lib/nixos-containers/box/etc/passwd",
+        "var/lib/nixos-containers/box/etc/hostname -> /nix/store/…",
+    ] {
+        assert!(
+            after_create.iter().any(|p| p == want),
+            "after create, {want} is missing: {after_create:#?}"
+        );
+    }
+    assert!(
+        read(&root.join("var/lib/nixos-containers/box"), "etc/passwd").contains("zed:x:1000:100")
+    );
+    let out = c(&["list"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "box\n");
+    let out = c(&["show-ip", "box"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "10.233.1.2\n");
+    assert_eq!(
+        String::from_utf8_lossy(&c(&["status", "box"]).stdout),
+        "down\n"
+    );
+    let start = c(&["start", "box"]);
+    assert!(
+        !start.status.success()
+            && String::from_utf8_lossy(&start.stderr).contains("its root is not /")
+    );
+    assert!(
+        !c(&["create", "box"]).status.success(),
+        "a second create of the same name is refused"
+    );
+
+    let out = c(&[
+        "update",
+        "box",
+        "--config",
+        "users.users.zed.isNormalUser = true; users.users.yan.isNormalUser = true;",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after_update = listing(root);
+    assert!(after_update.contains(
+        &"nix/var/nix/profiles/per-container/box/system-2-link -> /nix/store/…".to_string()
+    ));
+    assert!(after_update
+        .contains(&"nix/var/nix/profiles/per-container/box/system -> system-2-link".to_string()));
+    assert!(
+        read(&root.join("var/lib/nixos-containers/box"), "etc/passwd").contains("yan:x:1001:100")
+    );
+
+    let out = c(&["destroy", "box"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after_destroy = listing(root);
+    assert!(
+        after_destroy.iter().all(|p| !p.contains("box")),
+        "destroy leaves nothing of the container: {after_destroy:#?}"
+    );
+    assert!(
+        !c(&["destroy", "box"]).status.success(),
+        "destroying a missing container is an error"
+    );
+    assert!(!c(&["create", "../x"]).status.success());
+    assert!(!root.join("x").exists() && !root.join("var/lib/x").exists());
+
+    // A container the host's configuration declares is not destroyed here.
+    switch(root, "v1.nix");
+    let out = c(&["destroy", "web"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot destroy declarative container"));
+    assert!(root
+        .join("nix/var/nix/profiles/per-container/web/system")
+        .exists());
+}
