@@ -3,7 +3,6 @@
 
 use clap::Args;
 use nixcfg_compiler::eval::run::with_big_stack;
-use nixcfg_compiler::eval::EvalOptions;
 use nixcfg_compiler::modules::Configuration;
 use nixcfg_compiler::system::build;
 use std::path::PathBuf;
@@ -31,7 +30,7 @@ pub fn run(a: BuildArgs) -> ExitCode {
         Err(code) => return code,
     };
     with_big_stack(move || {
-        let mut cfg = match Configuration::load(&a.file, EvalOptions::default(), false) {
+        let mut cfg = match Configuration::load(&a.file, crate::config_eval_options(), false) {
             Ok(c) => c,
             Err(diags) => {
                 let empty = nixcfg_compiler::source::SourceMap::default();

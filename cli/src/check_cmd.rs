@@ -3,7 +3,6 @@
 
 use clap::Args;
 use nixcfg_compiler::eval::run::with_big_stack;
-use nixcfg_compiler::eval::EvalOptions;
 use nixcfg_compiler::modules::options_index::OptionsIndex;
 use nixcfg_compiler::modules::{check_with, Configuration};
 use std::path::PathBuf;
@@ -48,7 +47,8 @@ pub fn run(a: CheckArgs) -> ExitCode {
     with_big_stack(move || {
         let mut errors = 0;
         for f in &a.files {
-            let (diags, sources) = match Configuration::load(f, EvalOptions::default(), false) {
+            let (diags, sources) = match Configuration::load(f, crate::config_eval_options(), false)
+            {
                 Ok(mut cfg) => {
                     let d = check_with(&mut cfg, index.as_ref());
                     (d, Some(cfg))

@@ -78,3 +78,12 @@ pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
         Command::NixInstantiate { args } => instantiate::run(args),
     }
 }
+
+/// Evaluation options of configurations: the search path from NIX_PATH
+/// (so that `<nixpkgs>` is the user's nixpkgs when there is one).
+pub fn config_eval_options() -> nixcfg_compiler::eval::EvalOptions {
+    nixcfg_compiler::eval::EvalOptions {
+        nix_path: instantiate::search_path(&[]),
+        ..Default::default()
+    }
+}

@@ -33,7 +33,7 @@ fn run_inner(a: OptionsArgs) -> ExitCode {
     let Some(file) = &a.file else {
         return ExitCode::from(2);
     };
-    let mut cfg = match Configuration::load(file, EvalOptions::default(), false) {
+    let mut cfg = match Configuration::load(file, crate::config_eval_options(), false) {
         Ok(c) => c,
         Err(ds) => {
             for d in ds {

@@ -7,7 +7,6 @@ use crate::activate::{self, store};
 use crate::nixtools;
 use clap::Args;
 use nixcfg_compiler::eval::run::with_big_stack;
-use nixcfg_compiler::eval::EvalOptions;
 use nixcfg_compiler::modules::Configuration;
 use nixcfg_compiler::system::{build, names};
 use std::path::{Path, PathBuf};
@@ -130,7 +129,7 @@ pub fn build_config(
     let file = file.to_path_buf();
     let result = result.to_path_buf();
     with_big_stack(move || {
-        let mut cfg = match Configuration::load(&file, EvalOptions::default(), false) {
+        let mut cfg = match Configuration::load(&file, crate::config_eval_options(), false) {
             Ok(c) => c,
             Err(diags) => {
                 let empty = nixcfg_compiler::source::SourceMap::default();
@@ -257,6 +256,20 @@ fn switch(root: &Path, work: &Path, report: &build::Report) -> Result<(), String
     let result = work.join("result");
     let all = containers(&result);
     let total = all.len() + 1;
+    if !report.to_build.is_empty() {
+        eprintln!(
+            "building {} package(s) with nix-store --realise",
+            report.to_build.len()
+        );
+        activate::realise::realise(report, &work.join("packages"))?;
+    }
+    if !report.missing_packages.is_empty() {
+        eprintln!(
+            "warning: {} package(s) could not be resolved (no nixpkgs on the search path): {}",
+            report.missing_packages.len(),
+            report.missing_packages.join(", ")
+        );
+    }
     eprintln!("[1/{total}] adding the system to the Nix store");
     let name = format!("nixcfg-system-{}", hostname(&result, "host"));
     let host = store::add_system(&result, &report.text_files, &name, &work.join("store-host"))?;

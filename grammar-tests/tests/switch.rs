@@ -570,3 +570,72 @@ fn container_create_update_destroy() {
         .join("nix/var/nix/profiles/per-container/web/system")
         .exists());
 }
+
+/// With a nixpkgs on the search path (the test's own, built by /bin/sh),
+/// packages are built by the real Nix and referenced by the system; without
+/// one they are opaque and `build` names them.
+#[test]
+fn packages_from_nixpkgs_are_built_and_kept() {
+    let _g = STORE.lock().unwrap_or_else(|e| e.into_inner());
+    let nixpkgs = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/nixpkgs");
+    let root = tempfile::tempdir().unwrap();
+    let out = Command::new(support::nixcfg())
+        .arg("switch")
+        .arg(fixture("with-packages.nix"))
+        .arg("--root")
+        .arg(root.path())
+        .env("NIX_CONFIG", "substituters =")
+        .env("NIX_PATH", format!("nixpkgs={}", nixpkgs.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unit =
+        std::fs::read_to_string(root.path().join("etc/systemd/system/greeter.service")).unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap()
+        .to_string();
+    let hello = Command::new(&exec).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&hello.stdout),
+        "hello: hello \n",
+        "the package was built"
+    );
+    let system = std::fs::canonicalize(profile(root.path())).unwrap();
+    let refs = Command::new("nix-store")
+        .arg("-qR")
+        .arg(&system)
+        .output()
+        .unwrap();
+    let refs = String::from_utf8_lossy(&refs.stdout).into_owned();
+    let pkg = exec.trim_end_matches("/bin/hello");
+    assert!(
+        refs.lines().any(|l| l == pkg),
+        "{pkg} is a reference of the system: {refs}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(support::nixcfg())
+        .arg("build")
+        .arg(fixture("with-packages.nix"))
+        .arg("-o")
+        .arg(tmp.path().join("r"))
+        .env_remove("NIX_PATH")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not in the Nix store") && err.contains("-hello"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod etc;
 pub mod files;
+pub mod realise;
 pub mod store;
 pub mod users;
 

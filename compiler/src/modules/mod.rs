@@ -39,8 +39,22 @@ impl Configuration {
             )]
         })?;
         let path = nix_string(&file.display().to_string());
+        // The user's nixpkgs when the search path has one; otherwise the
+        // modules use an opaque package set.
+        let span = crate::source::Span {
+            file: crate::source::FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let has_nixpkgs = !ev.opts.nix_path.is_empty()
+            && crate::eval::builtins::io::find_file(&mut ev, "nixpkgs", span).is_ok();
+        let pkgs = if has_nixpkgs {
+            "import <nixpkgs> { }"
+        } else {
+            "null"
+        };
         let text = format!(
-            "import <nixcfg/nixos/eval-config.nix> {{ modules = [ (/. + {path}) ]; check = {check}; }}"
+            "import <nixcfg/nixos/eval-config.nix> {{ modules = [ (/. + {path}) ]; check = {check}; pkgs = {pkgs}; }}"
         );
         let result = ev.eval_string(&text, "/".into())?;
         Ok(Configuration { ev, result })
@@ -109,6 +123,15 @@ impl Configuration {
 
     /// A value as JSON, forced deeply (as `builtins.toJSON` renders it).
     pub fn to_json_text(&mut self, v: &Value) -> Result<String, EvalError> {
+        self.to_json_with_context(v).map(|(t, _)| t)
+    }
+
+    /// JSON, and the string context of the value (the store objects its
+    /// strings refer to).
+    pub fn to_json_with_context(
+        &mut self,
+        v: &Value,
+    ) -> Result<(String, crate::eval::value::Context), EvalError> {
         let span = crate::source::Span {
             file: crate::source::FileId(0),
             start: 0,
@@ -117,7 +140,7 @@ impl Configuration {
         let mut out = String::new();
         let mut ctx = crate::eval::value::Context::new();
         self.ev.to_json(v, span, &mut ctx, &mut out)?;
-        Ok(out)
+        Ok((out, ctx))
     }
 
     pub fn thunk_value(&mut self, t: &Thunk) -> Result<Value, EvalError> {

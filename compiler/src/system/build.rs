@@ -43,6 +43,18 @@ impl users::Environment for ReproducibleHashing {
     }
 }
 
+/// A `.drv` file as nixcfg computed it.
+#[derive(Debug, Clone)]
+pub struct DrvFile {
+    /// The file name (`<name>.drv`).
+    pub name: String,
+    pub aterm: String,
+    /// Store paths it refers to (input derivations and sources).
+    pub refs: Vec<String>,
+    /// Its output paths.
+    pub outputs: Vec<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct Report {
     pub warnings: Vec<String>,
@@ -51,8 +63,17 @@ pub struct Report {
     /// Store paths the trees refer to: text files nixcfg wrote
     /// (path → contents) …
     pub text_files: BTreeMap<String, String>,
-    /// … and packages that are not in the store.
+    /// … and packages that are not in the store and that nixcfg cannot
+    /// have built (opaque packages).
     pub missing_packages: Vec<String>,
+    /// Derivations the trees need (the `.drv` closure, by path): realised
+    /// through the real Nix by `switch`.
+    pub derivations: BTreeMap<String, DrvFile>,
+    /// The top-level derivations of those (what `nix-store --realise` gets).
+    pub to_build: Vec<String>,
+    /// Sources the derivations take from the file system: store path →
+    /// original path.
+    pub sources: BTreeMap<String, String>,
     /// (profile, tree directory relative to the output)
     pub profiles: Vec<(String, String)>,
 }
@@ -142,7 +163,8 @@ fn write_system(
         .get(&build, "files")
         .map_err(eval_err)?
         .unwrap_or(Value::Null);
-    let files_json = cfg.to_json_text(&files_v).map_err(eval_err)?;
+    let (files_json, files_ctx) = cfg.to_json_with_context(&files_v).map_err(eval_err)?;
+    need_derivations(cfg, &files_ctx, report);
     let files: Vec<TreeFile> = serde_json::from_str(&files_json)
         .map_err(|e| err(format!("{label}system.build.files: {e}")))?;
     std::fs::create_dir_all(dir)
@@ -186,9 +208,10 @@ fn write_system(
         .get(&build, "packages")
         .map_err(eval_err)?
         .unwrap_or(Value::Null);
-    let packages: serde_json::Value =
-        serde_json::from_str(&cfg.to_json_text(&packages_v).map_err(eval_err)?)
-            .map_err(|e| err(format!("{label}system.build.packages: {e}")))?;
+    let (packages_json, packages_ctx) = cfg.to_json_with_context(&packages_v).map_err(eval_err)?;
+    need_derivations(cfg, &packages_ctx, report);
+    let packages: serde_json::Value = serde_json::from_str(&packages_json)
+        .map_err(|e| err(format!("{label}system.build.packages: {e}")))?;
     let mut list: Vec<&str> = packages["system"]
         .as_array()
         .into_iter()
@@ -217,6 +240,59 @@ fn write_system(
     Ok(())
 }
 
+/// Adds the derivations a string context names (and their inputs) to the
+/// report.
+fn need_derivations(cfg: &Configuration, ctx: &crate::eval::value::Context, report: &mut Report) {
+    let mut pending: Vec<String> = Vec::new();
+    for c in ctx {
+        let drv = match c.strip_prefix('=') {
+            Some(d) => d,
+            None if c.starts_with('!') => c.rsplit('!').next().unwrap_or(""),
+            None => continue,
+        };
+        if !report.to_build.iter().any(|d| d == drv) {
+            report.to_build.push(drv.to_string());
+        }
+        pending.push(drv.to_string());
+    }
+    let sources: std::collections::HashMap<&String, &String> = cfg
+        .ev
+        .copied_paths
+        .iter()
+        .map(|(orig, sp)| (sp, orig))
+        .collect();
+    while let Some(drv) = pending.pop() {
+        if report.derivations.contains_key(&drv) {
+            continue;
+        }
+        let Some(d) = cfg.ev.derivations.get(&drv) else {
+            continue;
+        };
+        let mut refs: Vec<String> = d.input_drvs.keys().cloned().collect();
+        refs.extend(d.input_srcs.iter().cloned());
+        for i in d.input_drvs.keys() {
+            pending.push(i.clone());
+        }
+        for src in &d.input_srcs {
+            if let Some(orig) = sources.get(src) {
+                report.sources.insert(src.clone(), (*orig).clone());
+            } else if let Some((contents, _)) = cfg.ev.text_files.get(src) {
+                report.text_files.insert(src.clone(), contents.clone());
+            }
+        }
+        report.derivations.insert(
+            drv.clone(),
+            DrvFile {
+                name: format!("{}.drv", d.name),
+                aterm: d.unparse(None),
+                refs,
+                outputs: d.outputs.values().map(|o| o.path.clone()).collect(),
+            },
+        );
+    }
+    report.to_build.sort();
+}
+
 /// The store paths the written files mention: nixcfg's own text files
 /// (realised by `nixcfg switch`, or listed for the user), and the rest —
 /// packages — when they are not in the store.
@@ -240,7 +316,9 @@ fn collect_store_paths(cfg: &Configuration, dir: &Path, report: &mut Report) -> 
                 }
             }
             report.text_files.insert(p, contents.clone());
-        } else if !Path::new(&p).exists() {
+        } else if !Path::new(&p).exists()
+            && !report.derivations.values().any(|d| d.outputs.contains(&p))
+        {
             report.missing_packages.push(p);
         }
     }
@@ -306,6 +384,7 @@ fn write_manifests(dir: &Path, report: &Report) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let store = serde_json::json!({
         "textFiles": report.text_files.keys().collect::<Vec<_>>(),
+        "derivations": report.to_build,
         "missingPackages": report.missing_packages,
     });
     let text = serde_json::to_string_pretty(&store).expect("JSON of strings");
