@@ -9,6 +9,7 @@ pub mod eval_cmd;
 pub mod instantiate;
 pub mod nixtools;
 pub mod options_cmd;
+pub mod progress;
 pub mod switch_cmd;
 
 use clap::{Parser, Subcommand};

@@ -270,7 +270,8 @@ fn switch(root: &Path, work: &Path, report: &build::Report) -> Result<(), String
             report.missing_packages.join(", ")
         );
     }
-    eprintln!("[1/{total}] adding the system to the Nix store");
+    let mut progress = crate::progress::Progress::new(total);
+    progress.step("the system");
     let name = format!("nixcfg-system-{}", hostname(&result, "host"));
     let host = store::add_system(&result, &report.text_files, &name, &work.join("store-host"))?;
     let profile = system_profile(root);
@@ -279,10 +280,10 @@ fn switch(root: &Path, work: &Path, report: &build::Report) -> Result<(), String
     let host = PathBuf::from(host);
     let plan = activate::plan(root, &host)?;
     for n in activate::apply(root, &host, &plan)? {
-        eprintln!("{n}");
+        progress.println(&n);
     }
-    for (i, (name, tree)) in all.iter().enumerate() {
-        eprintln!("[{}/{total}] container {name}", i + 2);
+    for (name, tree) in all.iter() {
+        progress.step(&format!("container {name}"));
         let state = state_dir(root, &host, name);
         install_container(
             root,
@@ -293,6 +294,7 @@ fn switch(root: &Path, work: &Path, report: &build::Report) -> Result<(), String
             &work.join(format!("store-{name}")),
         )?;
     }
+    progress.finish();
     eprintln!(
         "switched {} to {}",
         system_profile(root).display(),
