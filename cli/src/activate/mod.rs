@@ -125,7 +125,7 @@ pub fn apply(root: &Path, tree: &Path, plan: &Plan) -> Result<Vec<String>, Strin
             "warning: /{f} exists and was not installed by nixcfg: left as it is"
         ));
     }
-    notes.extend(units(root, plan)?);
+    notes.extend(units(root, tree, plan)?);
     Ok(notes)
 }
 
@@ -168,7 +168,7 @@ pub fn commit_users_main(root: &Path, spec_file: &Path) -> Result<(), String> {
 
 /// Starts, restarts and stops the units that changed, when this root is
 /// the running system; otherwise says that they were only installed.
-fn units(root: &Path, plan: &Plan) -> Result<Vec<String>, String> {
+fn units(root: &Path, tree: &Path, plan: &Plan) -> Result<Vec<String>, String> {
     let touched = !(plan.units_start.is_empty()
         && plan.units_restart.is_empty()
         && plan.units_stop.is_empty());
@@ -213,8 +213,18 @@ fn units(root: &Path, plan: &Plan) -> Result<Vec<String>, String> {
     }
     systemctl(&["daemon-reload"])?;
     for u in &plan.units_restart {
-        if systemctl(&["try-restart", u]).is_err() {
-            notes.push(format!("warning: restarting {u} failed"));
+        // NixOS's markers in the unit file decide how a change applies.
+        let text = std::fs::read_to_string(tree.join("etc/systemd/system").join(u)).unwrap_or_default();
+        let verb = if text.contains("\nX-ReloadIfChanged=true") {
+            "reload-or-restart"
+        } else if text.contains("\nX-RestartIfChanged=false") {
+            notes.push(format!("{u} changed; not restarted (restartIfChanged = false)"));
+            continue;
+        } else {
+            "try-restart"
+        };
+        if systemctl(&[verb, u]).is_err() {
+            notes.push(format!("warning: {verb} of {u} failed"));
         }
     }
     for u in &plan.units_start {
