@@ -1,21 +1,29 @@
-//! `nixcfg check FILE…`: every independent mistake of each configuration,
-//! each at its line. Exit 0 when clean, 1 with errors, 2 on usage errors.
+//! `nixcfg check [PATH…]`: every mistake and lint finding of each file,
+//! each at its line, files checked in parallel. Files given by name and
+//! every `configuration.nix` are evaluated as configurations (options,
+//! types, assertions); every other `.nix` file is parsed, scope-checked and
+//! linted. Exit 0 when there is no error, 1 with errors, 2 on usage errors.
 
 use clap::Args;
-use nixcfg_compiler::eval::run::with_big_stack;
+use nixcfg_compiler::diagnostic::{Diagnostic, Severity};
+use nixcfg_compiler::lint::{self, Config, Finding};
 use nixcfg_compiler::modules::options_index::OptionsIndex;
 use nixcfg_compiler::modules::{check_with, Configuration};
-use std::path::PathBuf;
+use nixcfg_compiler::source::{SourceFile, SourceMap, Span};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// Configuration files (modules).
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
-    /// Output format: `human` (default) or `json` (one object per line).
+    /// Files and directories (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Output format: `human` (default), `json` (one object per line) or
+    /// `github` (workflow annotations).
     #[arg(long, default_value = "human")]
     format: String,
+    /// Apply the fixes that are safe, then report what is left.
+    #[arg(long)]
+    fix: bool,
     /// NixOS's options.json: check definitions of options nixcfg does not
     /// compile against the types NixOS declares.
     #[arg(long, value_name = "FILE")]
@@ -35,55 +43,416 @@ pub fn read_index(path: Option<&std::path::Path>) -> Result<Option<OptionsIndex>
     })
 }
 
+/// One file to check.
+struct Job {
+    path: PathBuf,
+    /// Evaluate it as a configuration (not only lint it).
+    evaluate: bool,
+}
+
+/// What checking one file found, with the sources its spans point into.
+struct Outcome {
+    diags: Vec<(Diagnostic, Option<Fixes>)>,
+    sources: SourceMap,
+    fixed: usize,
+}
+
+type Fixes = nixcfg_compiler::lint::Fix;
+
+fn collect(
+    path: &Path,
+    config: &(Config, PathBuf),
+    explicit: bool,
+    out: &mut Vec<Job>,
+) -> Result<(), String> {
+    let rel = path
+        .strip_prefix(&config.1)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .to_string();
+    if !explicit && config.0.excluded(&rel) {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            if name.starts_with('.') || name == "result" || name == "target" {
+                continue;
+            }
+            if p.is_dir() || name.ends_with(".nix") {
+                collect(&p, config, false, out)?;
+            }
+        }
+    } else if explicit || path.extension().is_some_and(|e| e == "nix") {
+        let evaluate = explicit || path.file_name().is_some_and(|n| n == "configuration.nix");
+        out.push(Job {
+            path: path.to_path_buf(),
+            evaluate,
+        });
+    }
+    Ok(())
+}
+
+/// nixcfg.toml in the current directory or the nearest ancestor.
+fn project_config() -> Result<(Config, PathBuf), String> {
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let mut dir = Some(cwd.as_path());
+    while let Some(d) = dir {
+        let f = d.join("nixcfg.toml");
+        if f.exists() {
+            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let rel_base = if d == cwd {
+                PathBuf::from(".")
+            } else {
+                d.to_path_buf()
+            };
+            return Ok((Config::parse(&text)?, rel_base));
+        }
+        dir = d.parent();
+    }
+    Ok((Config::default(), PathBuf::from(".")))
+}
+
+fn lint_diagnostic(f: &Finding, file: nixcfg_compiler::source::FileId) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        f.code,
+        f.message.clone(),
+        Some(Span {
+            file,
+            start: f.start,
+            end: f.end,
+        }),
+    )
+    .with_label("here")
+    .with_help(match &f.fix {
+        Some(fix) => format!(
+            "fix: {} (nixcfg check --fix); explained by `nixcfg explain {}`",
+            fix.description, f.code
+        ),
+        None => format!("explained by `nixcfg explain {}`", f.code),
+    });
+    d.severity = f.level;
+    d
+}
+
+fn write_fixed(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o7777;
+    crate::activate::files::write_atomic(path, text.as_bytes(), mode, None)
+}
+
+fn check_file(job: &Job, config: &Config, index: Option<&OptionsIndex>, fix: bool) -> Outcome {
+    let mut out = Outcome {
+        diags: Vec::new(),
+        sources: SourceMap::default(),
+        fixed: 0,
+    };
+    let canonical = std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone());
+    let name = canonical.display().to_string();
+    let dir = canonical
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bytes = match std::fs::read(&job.path) {
+        Ok(b) => b,
+        Err(e) => {
+            out.diags.push((
+                Diagnostic::new(
+                    "nixcfg::io",
+                    format!("cannot read {}: {e}", job.path.display()),
+                    None,
+                ),
+                None,
+            ));
+            return out;
+        }
+    };
+    let mut text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t.to_string(),
+        Err(_) => {
+            // The evaluator's reader reports it with its location.
+            let mut ev = nixcfg_compiler::eval::Evaluator::new(crate::config_eval_options());
+            if let Err(ds) = ev.eval_file(&canonical) {
+                out.sources = std::mem::take(&mut ev.sources);
+                out.diags
+                    .extend(ds.into_iter().flat_map(|d| d.flatten()).map(|d| (d, None)));
+            }
+            return out;
+        }
+    };
+    let lint_file = |text: &str| -> Option<Vec<Finding>> {
+        let parsed = nixcfg_compiler::syntax::parse(text, nixcfg_compiler::source::FileId(0));
+        if !parsed.errors.is_empty() {
+            return None;
+        }
+        let mut fs = lint::lint(&parsed.root, text);
+        fs.retain(|f| !config.disabled(f.code));
+        Some(fs)
+    };
+    if fix {
+        // A fix can make another (removing a `with` can leave an argument
+        // unused): fix until nothing changes.
+        let original = text.clone();
+        for _ in 0..8 {
+            let Some(fs) = lint_file(&text) else { break };
+            let (new, n) = lint::apply_fixes(&text, &fs);
+            if n == 0 || new == text {
+                break;
+            }
+            out.fixed += n;
+            text = new;
+        }
+        if text != original {
+            if let Err(e) = write_fixed(&job.path, &text) {
+                out.fixed = 0;
+                text = original;
+                out.diags.push((
+                    Diagnostic::new(
+                        "nixcfg::io",
+                        format!("cannot write {}: {e}", job.path.display()),
+                        None,
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+    let findings = lint_file(&text).unwrap_or_default();
+
+    // Errors: the configuration's (evaluated) or the file's own (syntax,
+    // scopes).
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    if job.evaluate {
+        match Configuration::load(&job.path, crate::config_eval_options(), false) {
+            Ok(mut cfg) => {
+                errors = check_with(&mut cfg, index);
+                out.sources = std::mem::take(&mut cfg.ev.sources);
+            }
+            Err(ds) => errors = ds.into_iter().flat_map(|d| d.flatten()).collect(),
+        }
+    } else {
+        let mut ev = nixcfg_compiler::eval::Evaluator::new(crate::config_eval_options());
+        if let Err(ds) = ev.parse(name.clone(), dir.clone(), &text) {
+            errors = ds.into_iter().flat_map(|d| d.flatten()).collect();
+        }
+        out.sources = std::mem::take(&mut ev.sources);
+    }
+    // A lint that says it better replaces the module's assertion.
+    if findings.iter().any(|f| f.code == "nixcfg::container-name") {
+        errors
+            .retain(|d| !(d.code == "nixcfg::assertion" && d.message.contains("Container name `")));
+    }
+    if findings.iter().any(|f| f.code == "nixcfg::duplicate-id") {
+        errors.retain(|d| {
+            !(d.code == "nixcfg::assertion" && d.message.contains("UIDs and GIDs must be unique"))
+        });
+    }
+    errors.retain(|d| !config.disabled(d.code));
+    let file = match out.sources.find(&name) {
+        Some(f) => f,
+        None => out
+            .sources
+            .add(SourceFile::new(name.clone(), dir, text.as_str().into())),
+    };
+    out.diags.extend(errors.into_iter().map(|d| (d, None)));
+    out.diags.extend(
+        findings
+            .iter()
+            .map(|f| (lint_diagnostic(f, file), f.fix.clone())),
+    );
+    out
+}
+
+fn position(sources: &SourceMap, span: Option<Span>, end: bool) -> Option<(String, u32, u32)> {
+    let s = span?;
+    let f = sources.get(s.file);
+    let (l, c) = f.line_col(if end { s.end } else { s.start });
+    Some((f.name.clone(), l, c))
+}
+
+fn json(d: &Diagnostic, fix: Option<&Fixes>, sources: &SourceMap) -> serde_json::Value {
+    let loc = position(sources, d.span, false).map(
+        |(file, line, column)| serde_json::json!({ "file": file, "line": line, "column": column }),
+    );
+    let end = position(sources, d.span, true)
+        .map(|(_, line, column)| serde_json::json!({ "line": line, "column": column }));
+    let fix = fix.map(|f| {
+        let edits: Vec<_> = f
+            .edits
+            .iter()
+            .map(|e| {
+                let file = d.span.map(|s| s.file);
+                let at = |o: u32| file.map(|id| sources.get(id).line_col(o));
+                serde_json::json!({ "start": at(e.start).map(|(l, c)| serde_json::json!({"line": l, "column": c})), "end": at(e.end).map(|(l, c)| serde_json::json!({"line": l, "column": c})), "text": e.text })
+            })
+            .collect();
+        serde_json::json!({ "description": f.description, "edits": edits })
+    });
+    serde_json::json!({
+        "code": d.code,
+        "level": d.severity.as_str(),
+        "message": d.message,
+        "location": loc,
+        "end": end,
+        "help": d.help,
+        "fix": fix,
+    })
+}
+
+fn github(d: &Diagnostic, sources: &SourceMap) -> String {
+    let esc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let kind = if d.severity == Severity::Error {
+        "error"
+    } else {
+        "warning"
+    };
+    match (
+        position(sources, d.span, false),
+        position(sources, d.span, true),
+    ) {
+        (Some((file, l, c)), Some((_, el, ec))) => {
+            let file = std::env::current_dir()
+                .ok()
+                .and_then(|cwd| {
+                    Path::new(&file)
+                        .strip_prefix(cwd)
+                        .ok()
+                        .map(|p| p.display().to_string())
+                })
+                .unwrap_or(file);
+            format!(
+                "::{kind} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}",
+                esc(&file).replace(',', "%2C"),
+                d.code,
+                esc(&d.message)
+            )
+        }
+        _ => format!("::{kind} title={}::{}", d.code, esc(&d.message)),
+    }
+}
+
 pub fn run(a: CheckArgs) -> ExitCode {
-    if a.format != "human" && a.format != "json" {
-        eprintln!("error: unknown format '{}' (use human or json)", a.format);
+    if !matches!(a.format.as_str(), "human" | "json" | "github") {
+        eprintln!(
+            "error: unknown format '{}' (use human, json or github)",
+            a.format
+        );
         return ExitCode::from(2);
     }
     let index = match read_index(a.options_json.as_deref()) {
         Ok(i) => i,
         Err(code) => return code,
     };
-    with_big_stack(move || {
-        let mut errors = 0;
-        for f in &a.files {
-            let (diags, sources) = match Configuration::load(f, crate::config_eval_options(), false)
-            {
-                Ok(mut cfg) => {
-                    let d = check_with(&mut cfg, index.as_ref());
-                    (d, Some(cfg))
+    let config = match project_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let mut jobs = Vec::new();
+    for p in &paths {
+        let explicit = !p.is_dir();
+        if let Err(e) = collect(p, &config, explicit, &mut jobs) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(jobs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Vec<String>>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let errors = std::sync::atomic::AtomicUsize::new(0);
+    let warnings = std::sync::atomic::AtomicUsize::new(0);
+    let fixed = std::sync::atomic::AtomicUsize::new(0);
+    let format = a.format.as_str();
+    let (cfg, idx, fix) = (&config.0, index.as_ref(), a.fix);
+    let (jobs, next, results) = (&jobs, &next, &results);
+    let (errors_n, warnings_n, fixed_n) = (&errors, &warnings, &fixed);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            // Evaluation wants a big stack: each worker has one.
+            let worker = move || {
+                nixcfg_compiler::eval::run::enter_eval_thread();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let o = check_file(job, cfg, idx, fix);
+                    let mut lines = Vec::new();
+                    for (d, f) in &o.diags {
+                        match d.severity {
+                            Severity::Error => {
+                                errors_n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                            }
+                            Severity::Warning => {
+                                warnings_n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                            }
+                        };
+                        lines.push(match format {
+                            "json" => json(d, f.as_ref(), &o.sources).to_string() + "\n",
+                            "github" => github(d, &o.sources) + "\n",
+                            _ => d.render(&o.sources, false),
+                        });
+                    }
+                    fixed_n.fetch_add(o.fixed, std::sync::atomic::Ordering::Relaxed);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(lines);
                 }
-                Err(d) => (d.into_iter().flat_map(|d| d.flatten()).collect(), None),
             };
-            errors += diags
-                .iter()
-                .filter(|d| d.severity == nixcfg_compiler::diagnostic::Severity::Error)
-                .count();
-            for d in &diags {
-                let empty = nixcfg_compiler::source::SourceMap::default();
-                let map = sources.as_ref().map(|c| &c.ev.sources).unwrap_or(&empty);
-                if a.format == "json" {
-                    let loc = d.span.map(|s| {
-                        let file = map.get(s.file);
-                        let (l, c) = file.line_col(s.start);
-                        serde_json::json!({ "file": file.name, "line": l, "column": c })
-                    });
-                    println!(
-                        "{}",
-                        serde_json::json!({ "code": d.code, "level": d.severity.as_str(), "message": d.message, "location": loc, "help": d.help })
-                    );
+            std::thread::Builder::new()
+                .name("nixcfg-check".into())
+                .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
+                .spawn_scoped(s, worker)
+                .expect("spawning a check worker");
+        }
+    });
+    for r in results.iter() {
+        if let Some(lines) = r.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            for l in lines {
+                if a.format == "human" {
+                    eprint!("{l}");
                 } else {
-                    eprint!("{}", d.render(map, false));
+                    print!("{l}");
                 }
             }
         }
-        if a.format == "human" {
-            eprintln!("{errors} error{} found", if errors == 1 { "" } else { "s" });
+    }
+    let errors = errors.into_inner();
+    let warnings = warnings.into_inner();
+    let fixed = fixed.into_inner();
+    if a.format == "human" {
+        if fixed > 0 {
+            eprintln!("{fixed} fix{} applied", if fixed == 1 { "" } else { "es" });
         }
-        if errors > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        }
-    })
+        eprintln!(
+            "{} file{} checked: {errors} error{}, {warnings} warning{}",
+            jobs.len(),
+            if jobs.len() == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -6,6 +6,7 @@ pub mod build_cmd;
 pub mod check_cmd;
 pub mod container_cmd;
 pub mod eval_cmd;
+pub mod explain_cmd;
 pub mod instantiate;
 pub mod nixtools;
 pub mod options_cmd;
@@ -48,6 +49,8 @@ enum Command {
     Options(options_cmd::OptionsArgs),
     /// Check configurations: every mistake, each at its line.
     Check(check_cmd::CheckArgs),
+    /// Explain a finding's code (`nixcfg explain nixcfg::unused-with`).
+    Explain(explain_cmd::ExplainArgs),
     /// A drop-in for `nix-instantiate` (same flags, same output).
     #[command(name = "nix-instantiate", disable_help_flag = true)]
     NixInstantiate {
@@ -76,6 +79,7 @@ pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
         Command::Eval(a) => eval_cmd::run(a),
         Command::Options(a) => options_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
+        Command::Explain(a) => explain_cmd::run(a),
         Command::NixInstantiate { args } => instantiate::run(args),
     }
 }

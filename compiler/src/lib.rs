@@ -6,6 +6,7 @@
 
 pub mod diagnostic;
 pub mod eval;
+pub mod lint;
 pub mod modules;
 pub mod source;
 pub mod syntax;

@@ -7,6 +7,14 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
+/// The directory of `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Replaces `path` with `data` atomically: a reader sees the old or the
 /// new file, never a part; a crash leaves one of them. The temporary file
 /// is created with `mode` (a secret is never readable by others).
@@ -16,7 +24,7 @@ pub fn write_atomic(
     mode: u32,
     owner: Option<(u32, u32)>,
 ) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.nixcfg-tmp-{}", std::process::id()));
@@ -39,7 +47,7 @@ pub fn write_atomic(
 
 /// Replaces `path` with a symlink to `target`, atomically.
 pub fn symlink_atomic(target: &str, path: &Path) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.nixcfg-tmp-{}", std::process::id()));

@@ -214,11 +214,14 @@ fn units(root: &Path, tree: &Path, plan: &Plan) -> Result<Vec<String>, String> {
     systemctl(&["daemon-reload"])?;
     for u in &plan.units_restart {
         // NixOS's markers in the unit file decide how a change applies.
-        let text = std::fs::read_to_string(tree.join("etc/systemd/system").join(u)).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(tree.join("etc/systemd/system").join(u)).unwrap_or_default();
         let verb = if text.contains("\nX-ReloadIfChanged=true") {
             "reload-or-restart"
         } else if text.contains("\nX-RestartIfChanged=false") {
-            notes.push(format!("{u} changed; not restarted (restartIfChanged = false)"));
+            notes.push(format!(
+                "{u} changed; not restarted (restartIfChanged = false)"
+            ));
             continue;
         } else {
             "try-restart"

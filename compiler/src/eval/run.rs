@@ -37,6 +37,14 @@ pub fn eval_stack_size() -> usize {
 }
 
 /// Runs `f` on a thread with a large stack.
+/// Makes the current thread (spawned with `eval_stack_size()` bytes of
+/// stack) fit for evaluation: the stack guard knows its size and base.
+pub fn enter_eval_thread() {
+    let size = eval_stack_size();
+    interp::STACK_SIZE.with(|s| s.set(size));
+    interp::set_stack_base();
+}
+
 pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let size = eval_stack_size();
     std::thread::Builder::new()
