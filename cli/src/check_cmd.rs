@@ -148,7 +148,13 @@ fn write_fixed(path: &Path, text: &str) -> std::io::Result<()> {
     crate::activate::files::write_atomic(path, text.as_bytes(), mode, None)
 }
 
-fn check_file(job: &Job, config: &Config, index: Option<&OptionsIndex>, fix: bool) -> Outcome {
+fn check_file(
+    job: &Job,
+    config: &Config,
+    index: Option<&OptionsIndex>,
+    fix: bool,
+    reusable: &mut Option<nixcfg_compiler::eval::Evaluator>,
+) -> Outcome {
     let mut out = Outcome {
         diags: Vec::new(),
         sources: SourceMap::default(),
@@ -224,7 +230,11 @@ fn check_file(job: &Job, config: &Config, index: Option<&OptionsIndex>, fix: boo
             }
         }
     }
-    let findings = lint_file(&text).unwrap_or_default();
+    let mut findings = if job.evaluate {
+        lint_file(&text).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
 
     // Errors: the configuration's (evaluated) or the file's own (syntax,
     // scopes).
@@ -238,8 +248,19 @@ fn check_file(job: &Job, config: &Config, index: Option<&OptionsIndex>, fix: boo
             Err(ds) => errors = ds.into_iter().flat_map(|d| d.flatten()).collect(),
         }
     } else {
-        let mut ev = nixcfg_compiler::eval::Evaluator::new(crate::config_eval_options());
-        if let Err(ds) = ev.parse(name.clone(), dir.clone(), &text) {
+        // One parse serves the scope checks and the lints; the worker's
+        // evaluator is reused (only its sources are taken).
+        let ev = reusable.get_or_insert_with(|| {
+            nixcfg_compiler::eval::Evaluator::new(crate::config_eval_options())
+        });
+        let file = ev.add_source(name.clone(), dir.clone(), text.as_str().into());
+        let parsed = nixcfg_compiler::syntax::parse(&text, file);
+        if parsed.errors.is_empty() {
+            let mut fs = lint::lint(&parsed.root, &text);
+            fs.retain(|f| !config.disabled(f.code));
+            findings = fs;
+        }
+        if let Err(ds) = ev.lower_parsed(file, &parsed, None) {
             errors = ds.into_iter().flat_map(|d| d.flatten()).collect();
         }
         out.sources = std::mem::take(&mut ev.sources);
@@ -393,10 +414,11 @@ pub fn run(a: CheckArgs) -> ExitCode {
             // Evaluation wants a big stack: each worker has one.
             let worker = move || {
                 nixcfg_compiler::eval::run::enter_eval_thread();
+                let mut reusable = None;
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let o = check_file(job, cfg, idx, fix);
+                    let o = check_file(job, cfg, idx, fix, &mut reusable);
                     let mut lines = Vec::new();
                     for (d, f) in &o.diags {
                         match d.severity {

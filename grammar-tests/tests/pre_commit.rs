@@ -11,20 +11,35 @@ fn run(cmd: &mut Command) -> std::process::Output {
 
 #[test]
 fn pre_commit_try_repo_fails_on_a_broken_configuration() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let tmp = tempfile::tempdir().unwrap();
     // pre-commit itself, in a virtual environment of its own.
     let venv = tmp.path().join("venv");
     let st = run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-    assert!(st.status.success(), "python3 -m venv: {}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "python3 -m venv: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let st = run(Command::new(venv.join("bin/pip")).args(["install", "-q", "pre-commit"]));
-    assert!(st.status.success(), "pip install pre-commit: {}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "pip install pre-commit: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
 
     let work = tmp.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     let git = |args: &[&str]| {
         let o = run(Command::new("git").current_dir(&work).args(args));
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     git(&["init", "-q"]);
     git(&["config", "user.email", "test@example.org"]);
@@ -48,13 +63,28 @@ fn pre_commit_try_repo_fails_on_a_broken_configuration() {
             .env("PRE_COMMIT_HOME", tmp.path().join("cache")))
     };
     let out = try_repo();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!out.status.success(), "the hook must fail:\n{text}");
-    assert!(text.contains("nixcfg::empty-password"), "the finding is shown:\n{text}");
+    assert!(
+        text.contains("nixcfg::empty-password"),
+        "the finding is shown:\n{text}"
+    );
 
-    std::fs::write(work.join("configuration.nix"), "{ ... }:\n{\n  users.users.root.hashedPassword = \"!\";\n}\n").unwrap();
+    std::fs::write(
+        work.join("configuration.nix"),
+        "{ ... }:\n{\n  users.users.root.hashedPassword = \"!\";\n}\n",
+    )
+    .unwrap();
     git(&["add", "configuration.nix"]);
     let out = try_repo();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "the hook passes once fixed:\n{text}");
 }

@@ -152,8 +152,20 @@ impl Evaluator {
     ) -> Result<ExprRef, Vec<Diagnostic>> {
         let src = self.sources.get(file).clone();
         let parsed = crate::syntax::parse(&src.text, file);
+        self.lower_parsed(file, &parsed, scoped)
+    }
+
+    /// Lowers a file already parsed (its scope checks included), for tools
+    /// that also read the syntax tree (`nixcfg check`'s lints).
+    pub fn lower_parsed(
+        &mut self,
+        file: FileId,
+        parsed: &crate::syntax::Parsed,
+        scoped: Option<&[Sym]>,
+    ) -> Result<ExprRef, Vec<Diagnostic>> {
+        let src = self.sources.get(file).clone();
         if !parsed.errors.is_empty() {
-            return Err(parsed.errors);
+            return Err(parsed.errors.clone());
         }
         let warnings = std::cell::RefCell::new(Vec::new());
         let ctx = lower::LowerCtx {
