@@ -6,10 +6,9 @@
 
 use clap::Args;
 use nixcfg_compiler::diagnostic::{Diagnostic, Severity};
-use nixcfg_compiler::lint::{self, Config, Finding};
+use nixcfg_compiler::lint::{self, Config};
 use nixcfg_compiler::modules::options_index::OptionsIndex;
-use nixcfg_compiler::modules::{check_with, Configuration};
-use nixcfg_compiler::source::{SourceFile, SourceMap, Span};
+use nixcfg_compiler::source::{SourceMap, Span};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -120,28 +119,6 @@ fn project_config() -> Result<(Config, PathBuf), String> {
     Ok((Config::default(), PathBuf::from(".")))
 }
 
-fn lint_diagnostic(f: &Finding, file: nixcfg_compiler::source::FileId) -> Diagnostic {
-    let mut d = Diagnostic::new(
-        f.code,
-        f.message.clone(),
-        Some(Span {
-            file,
-            start: f.start,
-            end: f.end,
-        }),
-    )
-    .with_label("here")
-    .with_help(match &f.fix {
-        Some(fix) => format!(
-            "fix: {} (nixcfg check --fix); explained by `nixcfg explain {}`",
-            fix.description, f.code
-        ),
-        None => format!("explained by `nixcfg explain {}`", f.code),
-    });
-    d.severity = f.level;
-    d
-}
-
 fn write_fixed(path: &Path, text: &str) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)?.permissions().mode() & 0o7777;
@@ -161,11 +138,6 @@ fn check_file(
         fixed: 0,
     };
     let canonical = std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone());
-    let name = canonical.display().to_string();
-    let dir = canonical
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     let bytes = match std::fs::read(&job.path) {
         Ok(b) => b,
         Err(e) => {
@@ -193,15 +165,7 @@ fn check_file(
             return out;
         }
     };
-    let lint_file = |text: &str| -> Option<Vec<Finding>> {
-        let parsed = nixcfg_compiler::syntax::parse(text, nixcfg_compiler::source::FileId(0));
-        if !parsed.errors.is_empty() {
-            return None;
-        }
-        let mut fs = lint::lint(&parsed.root, text);
-        fs.retain(|f| !config.disabled(f.code));
-        Some(fs)
-    };
+    let lint_file = |text: &str| nixcfg_compiler::analysis::lint_text(text, config);
     if fix {
         // A fix can make another (removing a `with` can leave an argument
         // unused): fix until nothing changes.
@@ -230,64 +194,17 @@ fn check_file(
             }
         }
     }
-    let mut findings = if job.evaluate {
-        lint_file(&text).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-
-    // Errors: the configuration's (evaluated) or the file's own (syntax,
-    // scopes).
-    let mut errors: Vec<Diagnostic> = Vec::new();
-    if job.evaluate {
-        match Configuration::load(&job.path, crate::config_eval_options(), false) {
-            Ok(mut cfg) => {
-                errors = check_with(&mut cfg, index);
-                out.sources = std::mem::take(&mut cfg.ev.sources);
-            }
-            Err(ds) => errors = ds.into_iter().flat_map(|d| d.flatten()).collect(),
-        }
-    } else {
-        // One parse serves the scope checks and the lints; the worker's
-        // evaluator is reused (only its sources are taken).
-        let ev = reusable.get_or_insert_with(|| {
-            nixcfg_compiler::eval::Evaluator::new(crate::config_eval_options())
-        });
-        let file = ev.add_source(name.clone(), dir.clone(), text.as_str().into());
-        let parsed = nixcfg_compiler::syntax::parse(&text, file);
-        if parsed.errors.is_empty() {
-            let mut fs = lint::lint(&parsed.root, &text);
-            fs.retain(|f| !config.disabled(f.code));
-            findings = fs;
-        }
-        if let Err(ds) = ev.lower_parsed(file, &parsed, None) {
-            errors = ds.into_iter().flat_map(|d| d.flatten()).collect();
-        }
-        out.sources = std::mem::take(&mut ev.sources);
-    }
-    // A lint that says it better replaces the module's assertion.
-    if findings.iter().any(|f| f.code == "nixcfg::container-name") {
-        errors
-            .retain(|d| !(d.code == "nixcfg::assertion" && d.message.contains("Container name `")));
-    }
-    if findings.iter().any(|f| f.code == "nixcfg::duplicate-id") {
-        errors.retain(|d| {
-            !(d.code == "nixcfg::assertion" && d.message.contains("UIDs and GIDs must be unique"))
-        });
-    }
-    errors.retain(|d| !config.disabled(d.code));
-    let file = match out.sources.find(&name) {
-        Some(f) => f,
-        None => out
-            .sources
-            .add(SourceFile::new(name.clone(), dir, text.as_str().into())),
-    };
-    out.diags.extend(errors.into_iter().map(|d| (d, None)));
-    out.diags.extend(
-        findings
-            .iter()
-            .map(|f| (lint_diagnostic(f, file), f.fix.clone())),
+    let a = nixcfg_compiler::analysis::analyze(
+        &canonical,
+        &text,
+        job.evaluate,
+        config,
+        index,
+        &crate::config_eval_options(),
+        reusable,
     );
+    out.diags = a.diags;
+    out.sources = a.sources;
     out
 }
 

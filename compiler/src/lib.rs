@@ -4,6 +4,7 @@
 // Diagnostics are returned by value: they are the error path, not hot.
 #![allow(clippy::result_large_err)]
 
+pub mod analysis;
 pub mod diagnostic;
 pub mod eval;
 pub mod lint;

@@ -50,6 +50,9 @@ pub struct EvalOptions {
     /// `--extra-experimental-features` (only `parse-toml-timestamps` matters).
     pub features: Vec<String>,
     pub lints: lower::Lints,
+    /// File contents that replace what is on disk (an editor's unsaved
+    /// buffers), by absolute path.
+    pub overlays: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
 }
 
 impl Default for EvalOptions {
@@ -64,6 +67,7 @@ impl Default for EvalOptions {
                 .is_ok_and(|v| v == "1" || v == "true"),
             features: Vec::new(),
             lints: lower::Lints::default(),
+            overlays: Default::default(),
         }
     }
 }
@@ -229,7 +233,8 @@ impl Evaluator {
         let in_memory = self
             .text_files
             .get(&path.display().to_string())
-            .map(|(c, _)| c.clone().into_bytes());
+            .map(|(c, _)| c.clone().into_bytes())
+            .or_else(|| self.opts.overlays.get(path).map(|t| t.clone().into_bytes()));
         let bytes = match in_memory {
             Some(b) => b,
             None => std::fs::read(path).map_err(|e| {
