@@ -49,6 +49,8 @@ enum Command {
     Options(options_cmd::OptionsArgs),
     /// Check configurations: every mistake, each at its line.
     Check(check_cmd::CheckArgs),
+    /// The language server (LSP over stdin/stdout), for editors.
+    Lsp,
     /// Explain a finding's code (`nixcfg explain nixcfg::unused-with`).
     Explain(explain_cmd::ExplainArgs),
     /// A drop-in for `nix-instantiate` (same flags, same output).
@@ -80,6 +82,13 @@ pub fn run(args: impl IntoIterator<Item = String>) -> ExitCode {
         Command::Options(a) => options_cmd::run(a),
         Command::Check(a) => check_cmd::run(a),
         Command::Explain(a) => explain_cmd::run(a),
+        Command::Lsp => match nixcfg_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Command::NixInstantiate { args } => instantiate::run(args),
     }
 }

@@ -2,6 +2,8 @@
 //! (from PyPI) with `try-repo` in a scratch git repository holding a broken
 //! configuration: the hook fails and names the finding; fixed, it passes.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -16,20 +18,8 @@ fn pre_commit_try_repo_fails_on_a_broken_configuration() {
         .unwrap()
         .to_path_buf();
     let tmp = tempfile::tempdir().unwrap();
-    // pre-commit itself, in a virtual environment of its own.
-    let venv = tmp.path().join("venv");
-    let st = run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-    assert!(
-        st.status.success(),
-        "python3 -m venv: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let st = run(Command::new(venv.join("bin/pip")).args(["install", "-q", "pre-commit"]));
-    assert!(
-        st.status.success(),
-        "pip install pre-commit: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    // pre-commit itself, from PyPI.
+    let venv = support::python_venv(&["pre-commit"]);
 
     let work = tmp.path().join("work");
     std::fs::create_dir_all(&work).unwrap();

@@ -108,3 +108,27 @@ pub fn check_against_known(
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// A Python virtual environment with `packages` installed (from PyPI),
+/// kept under `target/test-venv` between runs.
+pub fn python_venv(packages: &[&str]) -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-venv");
+    if !venv.join("bin/pip").exists() {
+        let st = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 runs");
+        assert!(
+            st.success(),
+            "python3 -m venv failed (Debian: apt-get install python3-venv)"
+        );
+    }
+    let st = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check"])
+        .args(packages)
+        .status()
+        .expect("pip runs");
+    assert!(st.success(), "pip install {packages:?} failed");
+    venv
+}

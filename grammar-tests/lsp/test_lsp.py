@@ -1,0 +1,142 @@
+"""End-to-end tests of `nixcfg lsp` with a real LSP client (pytest-lsp).
+The server is the binary in $NIXCFG_BIN; the configuration is written to
+a temporary directory by each test."""
+
+import asyncio
+import os
+import pathlib
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+CONFIG = """{ config, ... }:
+{
+  users.users.alice = {
+    isNormalUser = true;
+    extraGrops = [ "wheel" ];
+  };
+  systemd.services.web.description = "static web server";
+  containers.web.config = {
+    users.users.bob.isNormalUser = true;
+  };
+}
+"""
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[os.environ["NIXCFG_BIN"], "lsp"])
+)
+async def client(lsp_client: LanguageClient, tmp_path: pathlib.Path):
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("neovim"),
+            root_uri=tmp_path.as_uri(),
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def open_doc(client, path: pathlib.Path, text: str, version: int = 1):
+    path.write_text(text)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=path.as_uri(), language_id="nix", version=version, text=text
+            )
+        )
+    )
+    return path.as_uri()
+
+
+async def diagnostics_of(client, uri: str, version: int):
+    """The diagnostics the server publishes for `version` of `uri`."""
+    for _ in range(50):
+        params = await asyncio.wait_for(
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30
+        )
+        if params.uri == uri and params.version == version:
+            return params.diagnostics
+    raise AssertionError(f"no diagnostics for version {version} of {uri}")
+
+
+async def test_diagnostics_on_open_and_change(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "configuration.nix", CONFIG)
+    diags = await diagnostics_of(client, uri, 1)
+    by_code = {d.code: d for d in diags}
+    unknown = by_code["nixcfg::unknown-option"]
+    assert "users.users.alice.extraGrops" in unknown.message
+    assert "did you mean `users.users.alice.extraGroups'" in unknown.message
+    assert unknown.range.start == types.Position(line=4, character=4)
+    assert unknown.severity == types.DiagnosticSeverity.Error
+    case = by_code["nixcfg::unit-description-case"]
+    assert case.range.start.line == 6
+    assert case.severity == types.DiagnosticSeverity.Warning
+    assert "nixcfg::unused-formal" in by_code
+
+    fixed = CONFIG.replace("extraGrops", "extraGroups")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
+        )
+    )
+    diags = await diagnostics_of(client, uri, 2)
+    assert "nixcfg::unknown-option" not in {d.code for d in diags}
+
+
+async def test_syntax_errors_do_not_stop_the_server(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "broken.nix", "{ a = 1 b = 2; }\n")
+    diags = await diagnostics_of(client, uri, 1)
+    assert diags and diags[0].range.start == types.Position(line=0, character=10)
+    # The server still answers.
+    uri2 = open_doc(client, tmp_path / "ok.nix", "let x = 1; in x\n")
+    assert list(await diagnostics_of(client, uri2, 1)) == []
+
+
+async def completion(client, uri, line, character):
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    items = result.items if hasattr(result, "items") else result
+    return {i.label: i for i in items}
+
+
+async def test_completion_of_options(client: LanguageClient, tmp_path):
+    text = """{ ... }:
+{
+  users.users.alice.
+  systemd.services.web = {
+    serv
+  };
+  containers.web.config = {
+    services.openssh.
+  };
+}
+"""
+    uri = open_doc(client, tmp_path / "complete.nix", text)
+    items = await completion(client, uri, 2, 20)
+    assert "isNormalUser" in items and "extraGroups" in items
+    assert items["isNormalUser"].detail == "boolean"
+    items = await completion(client, uri, 4, 8)
+    assert set(items) >= {"serviceConfig"}
+    assert "script" not in items
+    items = await completion(client, uri, 7, 21)
+    assert "enable" in items and "ports" in items
+
+
+async def test_hover_on_an_option(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "configuration.nix", CONFIG)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=3, character=8),
+        )
+    )
+    assert "users.users.<name>.isNormalUser" in hover.contents.value
+    assert "boolean" in hover.contents.value

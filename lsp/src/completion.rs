@@ -1,0 +1,60 @@
+//! Completion of option paths at any depth (`users.users.<name>.…`,
+//! `containers.<name>.config.…`, nested sets or dotted names), with each
+//! option's type and description.
+
+use crate::documents::{offset, Documents};
+use crate::options::{describe, OptionTree};
+use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, Documentation,
+    MarkupContent, MarkupKind,
+};
+
+pub fn complete(
+    docs: &Documents,
+    options: &OptionTree,
+    p: &CompletionParams,
+) -> Option<CompletionResponse> {
+    let uri = &p.text_document_position.text_document.uri;
+    let doc = docs.get(uri)?;
+    let at = offset(&doc.text, p.text_document_position.position);
+    let (mut path, partial) = crate::context::at(&doc.text, at);
+    // Inside a container, its own system: the same options as the host.
+    while let Some(i) = path.iter().position(|p| p == "config") {
+        if i >= 2 && path[i - 2] == "containers" {
+            path.drain(..=i);
+        } else {
+            break;
+        }
+    }
+    let node = options.find(&path)?;
+    let items = node
+        .children
+        .iter()
+        .filter(|(name, _)| {
+            !name.starts_with('<') && name.as_str() != "*" && name.starts_with(partial.as_str())
+        })
+        .map(|(name, child)| {
+            let leaf = child
+                .doc
+                .as_ref()
+                .filter(|_| child.children.is_empty() || child.doc.is_some());
+            CompletionItem {
+                label: name.clone(),
+                kind: Some(if child.children.is_empty() {
+                    CompletionItemKind::PROPERTY
+                } else {
+                    CompletionItemKind::MODULE
+                }),
+                detail: leaf.map(|d| d.type_.clone()),
+                documentation: leaf.map(|d| {
+                    Documentation::MarkupContent(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: describe(d),
+                    })
+                }),
+                ..Default::default()
+            }
+        })
+        .collect();
+    Some(CompletionResponse::Array(items))
+}

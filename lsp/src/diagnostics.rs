@@ -1,0 +1,180 @@
+//! Diagnostics on open and on every change: the analysis of `nixcfg
+//! check` (syntax, scopes, lints; options, types and assertions for a
+//! `configuration.nix`), run on a worker thread. A newer version of a
+//! document replaces an older one waiting; results of a stale version are
+//! dropped.
+
+use crate::documents::{path_of, position, Documents};
+use crossbeam_channel::Sender;
+use lsp_server::{Message, Notification};
+use lsp_types::notification::Notification as _;
+use lsp_types::{
+    Diagnostic, DiagnosticSeverity, NumberOrString, PublishDiagnosticsParams, Range, Uri,
+};
+use nixcfg_compiler::diagnostic::Severity;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+
+struct Job {
+    uri: Uri,
+    version: i32,
+    text: String,
+    overlays: HashMap<PathBuf, String>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    stopped: bool,
+}
+
+pub struct Publisher {
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    sender: Sender<Message>,
+}
+
+impl Publisher {
+    pub fn new(sender: Sender<Message>) -> Publisher {
+        let queue: Arc<(Mutex<Queue>, Condvar)> = Arc::default();
+        let q = queue.clone();
+        let out = sender.clone();
+        std::thread::Builder::new()
+            .name("nixcfg-lsp-analysis".into())
+            .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
+            .spawn(move || {
+                nixcfg_compiler::eval::run::enter_eval_thread();
+                worker(q, out)
+            })
+            .expect("spawning the analysis thread");
+        Publisher { queue, sender }
+    }
+
+    pub fn schedule(&self, uri: &Uri, docs: &Documents) {
+        let Some(doc) = docs.get(uri) else { return };
+        let (lock, cv) = &*self.queue;
+        let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+        q.jobs.retain(|j| j.uri != *uri);
+        q.jobs.push(Job {
+            uri: uri.clone(),
+            version: doc.version,
+            text: doc.text.clone(),
+            overlays: docs.overlays(),
+        });
+        cv.notify_one();
+    }
+
+    pub fn clear(&self, uri: &Uri) {
+        publish(&self.sender, uri.clone(), None, Vec::new());
+    }
+
+    pub fn stop(&self) {
+        let (lock, cv) = &*self.queue;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).stopped = true;
+        cv.notify_one();
+    }
+}
+
+fn publish(sender: &Sender<Message>, uri: Uri, version: Option<i32>, diagnostics: Vec<Diagnostic>) {
+    let params = PublishDiagnosticsParams {
+        uri,
+        diagnostics,
+        version,
+    };
+    let _ = sender.send(Message::Notification(Notification::new(
+        lsp_types::notification::PublishDiagnostics::METHOD.to_string(),
+        params,
+    )));
+}
+
+fn worker(queue: Arc<(Mutex<Queue>, Condvar)>, sender: Sender<Message>) {
+    let mut reusable = None;
+    loop {
+        let job = {
+            let (lock, cv) = &*queue;
+            let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+            while q.jobs.is_empty() && !q.stopped {
+                q = cv.wait(q).unwrap_or_else(|e| e.into_inner());
+            }
+            if q.stopped {
+                return;
+            }
+            q.jobs.remove(0)
+        };
+        let Some(path) = path_of(job.uri.as_str()) else {
+            continue;
+        };
+        let evaluate = path.file_name().is_some_and(|n| n == "configuration.nix");
+        let opts = nixcfg_compiler::eval::EvalOptions {
+            overlays: Arc::new(job.overlays),
+            ..Default::default()
+        };
+        let config = nixcfg_compiler::lint::Config::default();
+        let analysis = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            nixcfg_compiler::analysis::analyze(
+                &path,
+                &job.text,
+                evaluate,
+                &config,
+                None,
+                &opts,
+                &mut reusable,
+            )
+        }));
+        let Ok(analysis) = analysis else {
+            reusable = None;
+            continue;
+        };
+        // A newer version waiting makes this result stale.
+        {
+            let (lock, _) = &*queue;
+            if lock
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .jobs
+                .iter()
+                .any(|j| j.uri == job.uri)
+            {
+                continue;
+            }
+        }
+        let name = path.display().to_string();
+        let mut out = Vec::new();
+        for (d, _) in &analysis.diags {
+            // Each diagnostic is shown in the file it is about.
+            let Some(span) = d.span else {
+                out.push(to_lsp(d, Range::default()));
+                continue;
+            };
+            let file = analysis.sources.get(span.file);
+            if file.name != name {
+                continue;
+            }
+            let range = Range {
+                start: position(&job.text, span.start as usize),
+                end: position(&job.text, span.end.max(span.start) as usize),
+            };
+            out.push(to_lsp(d, range));
+        }
+        publish(&sender, job.uri, Some(job.version), out);
+    }
+}
+
+fn to_lsp(d: &nixcfg_compiler::diagnostic::Diagnostic, range: Range) -> Diagnostic {
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push('\n');
+        message.push_str(h);
+    }
+    Diagnostic {
+        range,
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(d.code.to_string())),
+        source: Some("nixcfg".into()),
+        message,
+        ..Default::default()
+    }
+}

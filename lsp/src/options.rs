@@ -1,0 +1,72 @@
+//! The options nixcfg declares (its embedded modules), as a tree by path
+//! segment; `<name>` and `*` stand for any attribute name / list item.
+
+use nixcfg_compiler::modules::reference::{option_docs, OptionDoc};
+use nixcfg_compiler::modules::Configuration;
+use std::collections::BTreeMap;
+
+#[derive(Default)]
+pub struct Node {
+    pub children: BTreeMap<String, Node>,
+    pub doc: Option<OptionDoc>,
+}
+
+pub struct OptionTree {
+    pub root: Node,
+}
+
+impl OptionTree {
+    /// Evaluates the embedded modules once (on a big stack).
+    pub fn load() -> OptionTree {
+        let docs = nixcfg_compiler::eval::run::with_big_stack(|| {
+            let opts = nixcfg_compiler::eval::EvalOptions::default();
+            Configuration::load_embedded(opts)
+                .ok()
+                .and_then(|mut c| option_docs(&mut c).ok())
+                .unwrap_or_default()
+        });
+        let mut root = Node::default();
+        for d in docs {
+            let mut node = &mut root;
+            for seg in &d.loc {
+                node = node.children.entry(seg.clone()).or_default();
+            }
+            node.doc = Some(d);
+        }
+        OptionTree { root }
+    }
+
+    /// The node a path leads to (names match `<name>` placeholders).
+    pub fn find(&self, path: &[String]) -> Option<&Node> {
+        let mut node = &self.root;
+        for p in path {
+            node = node.children.get(p).or_else(|| {
+                node.children
+                    .iter()
+                    .find(|(k, _)| k.starts_with('<') || k.as_str() == "*")
+                    .map(|(_, n)| n)
+            })?;
+        }
+        Some(node)
+    }
+}
+
+/// Markdown about an option: type, default, description, declaration.
+pub fn describe(d: &OptionDoc) -> String {
+    let mut s = format!("**{}**\n\n", d.name);
+    if !d.description.is_empty() {
+        s.push_str(&d.description);
+        s.push_str("\n\n");
+    }
+    s.push_str(&format!("*Type:* {}\n\n", d.type_));
+    if let Some(def) = &d.default {
+        s.push_str(&format!("*Default:* `{def}`\n\n"));
+    }
+    if let Some(e) = &d.example {
+        s.push_str(&format!("*Example:* `{e}`\n\n"));
+    }
+    if !d.declarations.is_empty() {
+        s.push_str(&format!("*Declared in:* {}\n", d.declarations.join(", ")));
+    }
+    s
+}
