@@ -140,3 +140,28 @@ async def test_hover_on_an_option(client: LanguageClient, tmp_path):
     )
     assert "users.users.<name>.isNormalUser" in hover.contents.value
     assert "boolean" in hover.contents.value
+
+
+async def test_code_actions_fix_a_misspelt_option_and_a_lint(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "configuration.nix", CONFIG)
+    diags = await diagnostics_of(client, uri, 1)
+    unknown = next(d for d in diags if d.code == "nixcfg::unknown-option")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=unknown.range,
+            context=types.CodeActionContext(diagnostics=[unknown]),
+        )
+    )
+    edits = [e for a in actions for e in a.edit.changes[uri]]
+    assert any(e.new_text == "extraGroups" and e.range == unknown.range for e in edits), actions
+    case = next(d for d in diags if d.code == "nixcfg::unit-description-case")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=case.range,
+            context=types.CodeActionContext(diagnostics=[case]),
+        )
+    )
+    edits = [e for a in actions for e in a.edit.changes[uri]]
+    assert any(e.new_text == '"Static Web Server"' for e in edits), actions

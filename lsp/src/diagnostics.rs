@@ -32,6 +32,8 @@ struct Queue {
 pub struct Publisher {
     queue: Arc<(Mutex<Queue>, Condvar)>,
     sender: Sender<Message>,
+    /// The quick fixes of each document's last analysis.
+    pub actions: crate::actions::Actions,
 }
 
 impl Publisher {
@@ -39,15 +41,21 @@ impl Publisher {
         let queue: Arc<(Mutex<Queue>, Condvar)> = Arc::default();
         let q = queue.clone();
         let out = sender.clone();
+        let actions = crate::actions::Actions::default();
+        let acts = actions.clone();
         std::thread::Builder::new()
             .name("nixcfg-lsp-analysis".into())
             .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
             .spawn(move || {
                 nixcfg_compiler::eval::run::enter_eval_thread();
-                worker(q, out)
+                worker(q, out, acts)
             })
             .expect("spawning the analysis thread");
-        Publisher { queue, sender }
+        Publisher {
+            queue,
+            sender,
+            actions,
+        }
     }
 
     pub fn schedule(&self, uri: &Uri, docs: &Documents) {
@@ -87,7 +95,11 @@ fn publish(sender: &Sender<Message>, uri: Uri, version: Option<i32>, diagnostics
     )));
 }
 
-fn worker(queue: Arc<(Mutex<Queue>, Condvar)>, sender: Sender<Message>) {
+fn worker(
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    sender: Sender<Message>,
+    actions: crate::actions::Actions,
+) {
     let mut reusable = None;
     loop {
         let job = {
@@ -140,7 +152,8 @@ fn worker(queue: Arc<(Mutex<Queue>, Condvar)>, sender: Sender<Message>) {
         }
         let name = path.display().to_string();
         let mut out = Vec::new();
-        for (d, _) in &analysis.diags {
+        let mut fixes = Vec::new();
+        for (d, fix) in &analysis.diags {
             // Each diagnostic is shown in the file it is about.
             let Some(span) = d.span else {
                 out.push(to_lsp(d, Range::default()));
@@ -154,8 +167,12 @@ fn worker(queue: Arc<(Mutex<Queue>, Condvar)>, sender: Sender<Message>) {
                 start: position(&job.text, span.start as usize),
                 end: position(&job.text, span.end.max(span.start) as usize),
             };
+            if let Some(a) = crate::actions::quick_fix(&job.text, d, fix.as_ref(), range) {
+                fixes.push(a);
+            }
             out.push(to_lsp(d, range));
         }
+        actions.set(&job.uri, fixes);
         publish(&sender, job.uri, Some(job.version), out);
     }
 }

@@ -5,6 +5,7 @@
 //! open texts, `options` the option reference, `context` finds the option
 //! path under the cursor.
 
+mod actions;
 mod completion;
 mod context;
 mod diagnostics;
@@ -31,6 +32,7 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
             ..Default::default()
         }),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         ..Default::default()
     };
     conn.initialize(serde_json::to_value(caps)?)?;
@@ -43,7 +45,7 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
                 if conn.handle_shutdown(&req)? {
                     break;
                 }
-                let resp = handle_request(&req, &docs, &options);
+                let resp = handle_request(&req, &docs, &options, &publisher.actions);
                 conn.sender.send(Message::Response(resp))?;
             }
             Message::Notification(n) => handle_notification(n, &mut docs, &publisher),
@@ -58,13 +60,22 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
     Ok(())
 }
 
-fn handle_request(req: &Request, docs: &Documents, options: &options::OptionTree) -> Response {
+fn handle_request(
+    req: &Request,
+    docs: &Documents,
+    options: &options::OptionTree,
+    actions: &actions::Actions,
+) -> Response {
     let id = req.id.clone();
     let result = match req.method.as_str() {
         lsp_types::request::Completion::METHOD => serde_json::from_value::<
             lsp_types::CompletionParams,
         >(req.params.clone())
         .map(|p| serde_json::to_value(completion::complete(docs, options, &p)).unwrap_or_default()),
+        lsp_types::request::CodeActionRequest::METHOD => {
+            serde_json::from_value::<lsp_types::CodeActionParams>(req.params.clone())
+                .map(|p| serde_json::to_value(actions.for_range(&p)).unwrap_or_default())
+        }
         lsp_types::request::HoverRequest::METHOD => {
             serde_json::from_value::<lsp_types::HoverParams>(req.params.clone())
                 .map(|p| serde_json::to_value(hover::hover(docs, options, &p)).unwrap_or_default())
