@@ -31,6 +31,8 @@ impl Actions {
     }
 
     /// The fixes of the diagnostics that touch the requested range.
+    // lsp-types keys workspace edits by `Uri`, which clippy sees as mutable.
+    #[allow(clippy::mutable_key_type)]
     pub fn for_range(&self, p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let Some(fixes) = map.get(p.text_document.uri.as_str()) else {
