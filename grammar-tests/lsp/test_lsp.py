@@ -165,3 +165,54 @@ async def test_code_actions_fix_a_misspelt_option_and_a_lint(client: LanguageCli
     )
     edits = [e for a in actions for e in a.edit.changes[uri]]
     assert any(e.new_text == '"Static Web Server"' for e in edits), actions
+
+
+NAV = """{ lib, ... }:
+let
+  port = 8080;
+  helpers = import ./helpers.nix;
+in
+{
+  networking.firewall.allowedTCPPorts = [ port ];
+  environment.etc.x.text = lib.mkDefault (toString port);
+}
+"""
+
+
+async def test_navigation(client: LanguageClient, tmp_path):
+    (tmp_path / "helpers.nix").write_text("{ }\n")
+    uri = open_doc(client, tmp_path / "nav.nix", NAV)
+    doc = types.TextDocumentIdentifier(uri=uri)
+    # `port` in the list goes to its let binding.
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc, position=types.Position(line=6, character=42))
+    )
+    loc = result[0] if isinstance(result, list) else result
+    assert loc.uri == uri and loc.range.start == types.Position(line=2, character=2)
+    # `lib` goes to the function argument.
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc, position=types.Position(line=7, character=28))
+    )
+    loc = result[0] if isinstance(result, list) else result
+    assert loc.range.start == types.Position(line=0, character=2)
+    # An imported path opens the file.
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc, position=types.Position(line=3, character=22))
+    )
+    loc = result[0] if isinstance(result, list) else result
+    assert loc.uri == (tmp_path / "helpers.nix").resolve().as_uri()
+    # Every use of `port`, with its binding.
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=doc,
+            position=types.Position(line=2, character=3),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert sorted(r.range.start.line for r in refs) == [2, 6, 7]
+    # The options the file defines.
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=doc)
+    )
+    names = {s.name for s in symbols}
+    assert {"networking.firewall.allowedTCPPorts", "environment.etc.x.text"} <= names

@@ -11,6 +11,7 @@ mod context;
 mod diagnostics;
 mod documents;
 mod hover;
+mod navigation;
 mod options;
 
 use lsp_server::{Connection, Message, Notification, Request, Response};
@@ -33,6 +34,9 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
         }),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
+        definition_provider: Some(lsp_types::OneOf::Left(true)),
+        references_provider: Some(lsp_types::OneOf::Left(true)),
+        document_symbol_provider: Some(lsp_types::OneOf::Left(true)),
         ..Default::default()
     };
     conn.initialize(serde_json::to_value(caps)?)?;
@@ -75,6 +79,18 @@ fn handle_request(
         lsp_types::request::CodeActionRequest::METHOD => {
             serde_json::from_value::<lsp_types::CodeActionParams>(req.params.clone())
                 .map(|p| serde_json::to_value(actions.for_range(&p)).unwrap_or_default())
+        }
+        lsp_types::request::GotoDefinition::METHOD => {
+            serde_json::from_value::<lsp_types::GotoDefinitionParams>(req.params.clone())
+                .map(|p| serde_json::to_value(navigation::definition(docs, &p)).unwrap_or_default())
+        }
+        lsp_types::request::References::METHOD => {
+            serde_json::from_value::<lsp_types::ReferenceParams>(req.params.clone())
+                .map(|p| serde_json::to_value(navigation::references(docs, &p)).unwrap_or_default())
+        }
+        lsp_types::request::DocumentSymbolRequest::METHOD => {
+            serde_json::from_value::<lsp_types::DocumentSymbolParams>(req.params.clone())
+                .map(|p| serde_json::to_value(navigation::symbols(docs, &p)).unwrap_or_default())
         }
         lsp_types::request::HoverRequest::METHOD => {
             serde_json::from_value::<lsp_types::HoverParams>(req.params.clone())

@@ -13,6 +13,8 @@ mod renamed;
 mod suppress;
 mod unused;
 
+pub use unused::name_uses;
+
 use crate::diagnostic::Severity;
 
 pub use suppress::{is_suppressed, Config};

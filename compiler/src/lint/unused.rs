@@ -41,6 +41,8 @@ enum Frame {
 struct Walker<'a> {
     frames: Vec<Frame>,
     out: &'a mut Vec<Finding>,
+    /// (use, definition) of every name resolved to a binding.
+    uses: Vec<(TextRange, TextRange)>,
 }
 
 fn ident_name(i: &ast::Ident) -> String {
@@ -99,11 +101,12 @@ fn with_line_end(node: &rnix::SyntaxNode) -> TextRange {
 }
 
 impl Walker<'_> {
-    fn resolve(&mut self, name: &str) {
+    fn resolve(&mut self, name: &str, at: TextRange) {
         for f in self.frames.iter_mut().rev() {
             if let Frame::Names(bs) = f {
                 if let Some(b) = bs.iter_mut().find(|b| b.name == name) {
                     b.used = true;
+                    self.uses.push((at, b.range));
                     return;
                 }
             }
@@ -189,7 +192,7 @@ impl Walker<'_> {
 
     fn expr(&mut self, e: &ast::Expr) {
         match e {
-            ast::Expr::Ident(i) => self.resolve(&ident_name(i)),
+            ast::Expr::Ident(i) => self.resolve(&ident_name(i), i.syntax().text_range()),
             ast::Expr::LetIn(l) => {
                 let mut names = Vec::new();
                 for entry in l.entries() {
@@ -235,7 +238,7 @@ impl Walker<'_> {
                         if inh.from().is_none() {
                             for a in inh.attrs() {
                                 if let ast::Attr::Ident(i) = a {
-                                    self.resolve(&ident_name(&i));
+                                    self.resolve(&ident_name(&i), i.syntax().text_range());
                                 }
                             }
                         }
@@ -452,7 +455,7 @@ impl Walker<'_> {
                     } else if !in_let {
                         for a in inh.attrs() {
                             if let ast::Attr::Ident(i) = a {
-                                self.resolve(&ident_name(&i));
+                                self.resolve(&ident_name(&i), i.syntax().text_range());
                             }
                         }
                     }
@@ -467,6 +470,23 @@ pub fn check(root: &ast::Root, out: &mut Vec<Finding>) {
     let mut w = Walker {
         frames: Vec::new(),
         out,
+        uses: Vec::new(),
     };
     w.expr(&e);
+}
+
+/// Where each name of the file is bound: (use, definition) ranges, for
+/// "go to definition" and references.
+pub fn name_uses(root: &ast::Root) -> Vec<(TextRange, TextRange)> {
+    let Some(e) = root.expr() else {
+        return Vec::new();
+    };
+    let mut sink = Vec::new();
+    let mut w = Walker {
+        frames: Vec::new(),
+        out: &mut sink,
+        uses: Vec::new(),
+    };
+    w.expr(&e);
+    w.uses
 }
