@@ -216,3 +216,21 @@ async def test_navigation(client: LanguageClient, tmp_path):
     )
     names = {s.name for s in symbols}
     assert {"networking.firewall.allowedTCPPorts", "environment.etc.x.text"} <= names
+
+
+async def test_rename_and_library_completion(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "nav2.nix", NAV)
+    doc = types.TextDocumentIdentifier(uri=uri)
+    edit = await client.text_document_rename_async(
+        types.RenameParams(text_document=doc, position=types.Position(line=6, character=42), new_name="httpPort")
+    )
+    edits = edit.changes[uri]
+    assert sorted((e.range.start.line, e.new_text) for e in edits) == [
+        (2, "httpPort"), (6, "httpPort"), (7, "httpPort")
+    ]
+    text = "{ lib, ... }:\n{\n  x = lib.mkDef;\n  y = builtins.toJ;\n}\n"
+    uri = open_doc(client, tmp_path / "lib.nix", text)
+    items = await completion(client, uri, 2, 15)
+    assert "mkDefault" in items
+    items = await completion(client, uri, 3, 18)
+    assert "toJSON" in items

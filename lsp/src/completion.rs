@@ -18,6 +18,28 @@ pub fn complete(
     let doc = docs.get(uri)?;
     let at = offset(&doc.text, p.text_document_position.position);
     let (mut path, partial) = crate::context::at(&doc.text, at);
+    // `builtins.` and `lib.` in expressions.
+    let line_start = doc.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let before = doc.text[line_start..at]
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-');
+    for (prefix, names) in [("builtins.", &options.builtins), ("lib.", &options.lib)] {
+        let word_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        if &before[word_start..] == prefix {
+            let items = names
+                .iter()
+                .filter(|n| n.starts_with(partial.as_str()))
+                .map(|n| CompletionItem {
+                    label: n.clone(),
+                    kind: Some(CompletionItemKind::FUNCTION),
+                    ..Default::default()
+                })
+                .collect();
+            return Some(CompletionResponse::Array(items));
+        }
+    }
     // Inside a container, its own system: the same options as the host.
     while let Some(i) = path.iter().position(|p| p == "config") {
         if i >= 2 && path[i - 2] == "containers" {

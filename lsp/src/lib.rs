@@ -37,6 +37,7 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
         definition_provider: Some(lsp_types::OneOf::Left(true)),
         references_provider: Some(lsp_types::OneOf::Left(true)),
         document_symbol_provider: Some(lsp_types::OneOf::Left(true)),
+        rename_provider: Some(lsp_types::OneOf::Left(true)),
         ..Default::default()
     };
     conn.initialize(serde_json::to_value(caps)?)?;
@@ -87,6 +88,10 @@ fn handle_request(
         lsp_types::request::References::METHOD => {
             serde_json::from_value::<lsp_types::ReferenceParams>(req.params.clone())
                 .map(|p| serde_json::to_value(navigation::references(docs, &p)).unwrap_or_default())
+        }
+        lsp_types::request::Rename::METHOD => {
+            serde_json::from_value::<lsp_types::RenameParams>(req.params.clone())
+                .map(|p| serde_json::to_value(navigation::rename(docs, &p)).unwrap_or_default())
         }
         lsp_types::request::DocumentSymbolRequest::METHOD => {
             serde_json::from_value::<lsp_types::DocumentSymbolParams>(req.params.clone())

@@ -112,3 +112,47 @@ pub fn symbols(docs: &Documents, p: &DocumentSymbolParams) -> Option<DocumentSym
         .collect();
     Some(DocumentSymbolResponse::Flat(symbols))
 }
+
+/// Renames a binding and every use of it (a `let` name, an argument, a
+/// `rec` attribute).
+#[allow(clippy::mutable_key_type)] // lsp-types keys edits by `Uri`
+pub fn rename(docs: &Documents, p: &lsp_types::RenameParams) -> Option<lsp_types::WorkspaceEdit> {
+    let uri = &p.text_document_position.text_document.uri;
+    let doc = docs.get(uri)?;
+    let new = &p.new_name;
+    let valid = new
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && new
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-'".contains(c));
+    if !valid {
+        return None;
+    }
+    let at = offset(&doc.text, p.text_document_position.position) as u32;
+    let root = rnix::Root::parse(&doc.text).tree();
+    let uses = nixcfg_compiler::lint::name_uses(&root);
+    let def = uses
+        .iter()
+        .find(|(u, d)| u.contains_inclusive(at.into()) || d.contains_inclusive(at.into()))
+        .map(|(_, d)| *d)?;
+    let mut edits = vec![lsp_types::TextEdit {
+        range: range(&doc.text, def),
+        new_text: new.clone(),
+    }];
+    edits.extend(
+        uses.iter()
+            .filter(|(_, d)| *d == def)
+            .map(|(u, _)| lsp_types::TextEdit {
+                range: range(&doc.text, *u),
+                new_text: new.clone(),
+            }),
+    );
+    let mut changes = std::collections::HashMap::new();
+    changes.insert(uri.clone(), edits);
+    Some(lsp_types::WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    })
+}

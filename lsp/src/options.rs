@@ -13,17 +13,35 @@ pub struct Node {
 
 pub struct OptionTree {
     pub root: Node,
+    /// Names of `builtins` and of nixcfg's `lib`, for `builtins.`/`lib.`.
+    pub builtins: Vec<String>,
+    pub lib: Vec<String>,
 }
 
 impl OptionTree {
     /// Evaluates the embedded modules once (on a big stack).
     pub fn load() -> OptionTree {
-        let docs = nixcfg_compiler::eval::run::with_big_stack(|| {
+        let (docs, builtins, lib) = nixcfg_compiler::eval::run::with_big_stack(|| {
             let opts = nixcfg_compiler::eval::EvalOptions::default();
-            Configuration::load_embedded(opts)
+            let docs = Configuration::load_embedded(opts.clone())
                 .ok()
                 .and_then(|mut c| option_docs(&mut c).ok())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let mut ev = nixcfg_compiler::eval::Evaluator::new(opts);
+            let mut names = |expr: &str| -> Vec<String> {
+                match ev.eval_string(expr, "/".into()) {
+                    Ok(nixcfg_compiler::eval::Value::Attrs(a)) => a
+                        .entries
+                        .iter()
+                        .map(|e| e.name.as_str().to_string())
+                        .filter(|n| !n.starts_with("__"))
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            };
+            let b = names("builtins");
+            let l = names("import <nixcfg/lib>");
+            (docs, b, l)
         });
         let mut root = Node::default();
         for d in docs {
@@ -33,7 +51,11 @@ impl OptionTree {
             }
             node.doc = Some(d);
         }
-        OptionTree { root }
+        OptionTree {
+            root,
+            builtins,
+            lib,
+        }
     }
 
     /// The node a path leads to (names match `<name>` placeholders).
