@@ -234,3 +234,22 @@ async def test_rename_and_library_completion(client: LanguageClient, tmp_path):
     assert "mkDefault" in items
     items = await completion(client, uri, 3, 18)
     assert "toJSON" in items
+
+
+async def test_semantic_tokens(client: LanguageClient, tmp_path):
+    text = "{ lib, ... }:\n# a comment\nlet n = 1; in { a.b = lib.id \"s\"; }\n"
+    uri = open_doc(client, tmp_path / "tokens.nix", text)
+    result = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    legend = ["keyword", "string", "number", "comment", "variable", "parameter", "property"]
+    data, line, col, seen = result.data, 0, 0, []
+    for i in range(0, len(data), 5):
+        dl, ds, length, kind, _ = data[i : i + 5]
+        line, col = (line + dl, ds) if dl else (line, col + ds)
+        word = text.split("\n")[line][col : col + length]
+        seen.append((word, legend[kind]))
+    for want in [("lib", "parameter"), ("# a comment", "comment"), ("let", "keyword"),
+                 ("n", "property"), ("1", "number"), ("a", "property"), ("b", "property"),
+                 ("lib", "variable"), ("s", "string")]:
+        assert want in seen, (want, seen)

@@ -27,5 +27,5 @@ fn language_server_with_a_real_client() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "pytest-lsp:\n{text}");
-    assert!(text.contains("7 passed"), "{text}");
+    assert!(text.contains("8 passed"), "{text}");
 }

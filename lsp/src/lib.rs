@@ -13,6 +13,7 @@ mod documents;
 mod hover;
 mod navigation;
 mod options;
+mod semantic;
 
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types::notification::Notification as _;
@@ -38,6 +39,14 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
         references_provider: Some(lsp_types::OneOf::Left(true)),
         document_symbol_provider: Some(lsp_types::OneOf::Left(true)),
         rename_provider: Some(lsp_types::OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensOptions {
+                legend: semantic::legend(),
+                full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                ..Default::default()
+            }
+            .into(),
+        ),
         ..Default::default()
     };
     conn.initialize(serde_json::to_value(caps)?)?;
@@ -88,6 +97,10 @@ fn handle_request(
         lsp_types::request::References::METHOD => {
             serde_json::from_value::<lsp_types::ReferenceParams>(req.params.clone())
                 .map(|p| serde_json::to_value(navigation::references(docs, &p)).unwrap_or_default())
+        }
+        lsp_types::request::SemanticTokensFullRequest::METHOD => {
+            serde_json::from_value::<lsp_types::SemanticTokensParams>(req.params.clone())
+                .map(|p| serde_json::to_value(semantic::tokens(docs, &p)).unwrap_or_default())
         }
         lsp_types::request::Rename::METHOD => {
             serde_json::from_value::<lsp_types::RenameParams>(req.params.clone())
