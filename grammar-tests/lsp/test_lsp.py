@@ -253,3 +253,21 @@ async def test_semantic_tokens(client: LanguageClient, tmp_path):
                  ("n", "property"), ("1", "number"), ("a", "property"), ("b", "property"),
                  ("lib", "variable"), ("s", "string")]:
         assert want in seen, (want, seen)
+
+
+async def test_an_endless_evaluation_is_stopped(client: LanguageClient, tmp_path):
+    # The test sets NIXCFG_LSP_TIME_BUDGET_MS for the server.
+    text = """{ ... }:
+{
+  networking.hostName = toString (builtins.length (builtins.genericClosure {
+    startSet = [ { key = 0; } ];
+    operator = x: [ { key = x.key + 1; } ];
+  }));
+}
+"""
+    uri = open_doc(client, tmp_path / "configuration.nix", text)
+    diags = await diagnostics_of(client, uri, 1)
+    assert any(d.code == "nixcfg::time-budget" for d in diags), diags
+    # The server still answers.
+    items = await completion(client, uri, 2, 14)
+    assert "hostName" in items

@@ -1,6 +1,7 @@
 //! The language server end to end, driven by a real LSP client: the
 //! pytest-lsp tests in `grammar-tests/lsp/` (diagnostics on open and on
-//! change, syntax errors, completion at any depth, hover).
+//! change, syntax errors, completion at any depth, hover, quick fixes,
+//! navigation, rename, semantic tokens, the time budget).
 
 mod support;
 
@@ -19,6 +20,7 @@ fn language_server_with_a_real_client() {
         .arg(dir.join("pytest.ini"))
         .arg(dir.join("test_lsp.py"))
         .env("NIXCFG_BIN", support::nixcfg())
+        .env("NIXCFG_LSP_TIME_BUDGET_MS", "3000")
         .output()
         .unwrap();
     let text = format!(
@@ -27,5 +29,5 @@ fn language_server_with_a_real_client() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "pytest-lsp:\n{text}");
-    assert!(text.contains("8 passed"), "{text}");
+    assert!(text.contains("9 passed"), "{text}");
 }

@@ -27,6 +27,18 @@ struct Job {
 struct Queue {
     jobs: Vec<Job>,
     stopped: bool,
+    /// The document being analysed, and the flag that cancels it.
+    running: Option<(Uri, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+/// How long the evaluation of one version may take
+/// (`NIXCFG_LSP_TIME_BUDGET_MS`, default 10 s).
+fn time_budget() -> std::time::Duration {
+    let ms = std::env::var("NIXCFG_LSP_TIME_BUDGET_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    std::time::Duration::from_millis(ms)
 }
 
 pub struct Publisher {
@@ -63,6 +75,12 @@ impl Publisher {
         let (lock, cv) = &*self.queue;
         let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
         q.jobs.retain(|j| j.uri != *uri);
+        // A newer version cancels the analysis of an older one.
+        if let Some((running, flag)) = &q.running {
+            if running == uri {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         q.jobs.push(Job {
             uri: uri.clone(),
             version: doc.version,
@@ -111,14 +129,20 @@ fn worker(
             if q.stopped {
                 return;
             }
-            q.jobs.remove(0)
+            let job = q.jobs.remove(0);
+            let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            q.running = Some((job.uri.clone(), flag.clone()));
+            (job, flag)
         };
+        let (job, cancel) = job;
         let Some(path) = path_of(job.uri.as_str()) else {
             continue;
         };
         let evaluate = path.file_name().is_some_and(|n| n == "configuration.nix");
         let opts = nixcfg_compiler::eval::EvalOptions {
             overlays: Arc::new(job.overlays),
+            cancel: Some(cancel),
+            time_budget: Some(time_budget()),
             ..Default::default()
         };
         let config = nixcfg_compiler::lint::Config::default();

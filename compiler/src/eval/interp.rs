@@ -113,12 +113,49 @@ impl Evaluator {
             return Err(self.stack_overflow());
         }
         self.call_depth += 1;
+        self.calls = self.calls.wrapping_add(1);
+        // Cancellation and the time budget, looked at every 4096 calls.
+        if self.calls & 0xfff == 0
+            && (self.opts.cancel.is_some() || self.opts.time_budget.is_some())
+        {
+            if let Some(e) = self.interrupted() {
+                self.call_depth -= 1;
+                return Err(e);
+            }
+        }
         if self.call_depth > self.opts.max_call_depth {
             self.call_depth -= 1;
             return Err(EvalError::new(ErrorKind::StackOverflow, "nix::stack-overflow", "stack overflow; max-call-depth exceeded", None)
                 .help("the evaluation recurses too deeply: look for a function that calls itself without end, or raise --max-call-depth"));
         }
         Ok(())
+    }
+
+    #[cold]
+    fn interrupted(&self) -> Option<EvalError> {
+        if let Some(c) = &self.opts.cancel {
+            if c.load(std::sync::atomic::Ordering::Relaxed) {
+                return Some(EvalError::new(
+                    ErrorKind::Other,
+                    "nixcfg::cancelled",
+                    "evaluation cancelled (a newer version arrived)",
+                    None,
+                ));
+            }
+        }
+        let budget = self.opts.time_budget?;
+        if self.started.elapsed() > budget {
+            return Some(
+                EvalError::new(
+                    ErrorKind::Other,
+                    "nixcfg::time-budget",
+                    format!("evaluation stopped: it took longer than its time budget ({} ms)", budget.as_millis()),
+                    None,
+                )
+                .help("the configuration may loop without end (a `genericClosure` that never stops, an ever-growing list); `nixcfg check` on the command line has no budget"),
+            );
+        }
+        None
     }
 
     #[inline]

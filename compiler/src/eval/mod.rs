@@ -53,6 +53,11 @@ pub struct EvalOptions {
     /// File contents that replace what is on disk (an editor's unsaved
     /// buffers), by absolute path.
     pub overlays: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
+    /// Stops the evaluation when set (the language server sets it when a
+    /// newer version of the document arrives) ...
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// ... or when it has run this long.
+    pub time_budget: Option<std::time::Duration>,
 }
 
 impl Default for EvalOptions {
@@ -68,6 +73,8 @@ impl Default for EvalOptions {
             features: Vec::new(),
             lints: lower::Lints::default(),
             overlays: Default::default(),
+            cancel: None,
+            time_budget: None,
         }
     }
 }
@@ -84,6 +91,10 @@ pub struct Evaluator {
     /// Source paths copied to the store while evaluating: path → store path.
     pub copied_paths: FxHashMap<String, String>,
     pub(crate) call_depth: usize,
+    /// Function calls so far (cancellation and the time budget are looked
+    /// at every few thousand), and when the evaluation started.
+    pub(crate) calls: u32,
+    pub(crate) started: std::time::Instant,
     pub(crate) stderr: Box<dyn Write>,
     pub(crate) syms: interp::CommonSyms,
     pub(crate) thunk_repr: &'static str,
@@ -115,6 +126,8 @@ impl Evaluator {
             import_cache: FxHashMap::default(),
             copied_paths: FxHashMap::default(),
             call_depth: 0,
+            calls: 0,
+            started: std::time::Instant::now(),
             stderr: Box::new(std::io::stderr()),
             syms: interp::CommonSyms::new(),
             thunk_repr: "<CODE>",
