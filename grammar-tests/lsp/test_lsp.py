@@ -55,7 +55,7 @@ async def diagnostics_of(client, uri: str, version: int):
     """The diagnostics the server publishes for `version` of `uri`."""
     for _ in range(50):
         params = await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30
+            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60
         )
         if params.uri == uri and params.version == version:
             return params.diagnostics
@@ -271,3 +271,19 @@ async def test_an_endless_evaluation_is_stopped(client: LanguageClient, tmp_path
     # The server still answers.
     items = await completion(client, uri, 2, 14)
     assert "hostName" in items
+
+
+async def test_a_mistake_in_an_imported_file_is_reported_there(client: LanguageClient, tmp_path):
+    users = tmp_path / "users.nix"
+    users.write_text("{ ... }:\n{\n  users.users.carol.isNormalUsr = true;\n}\n")
+    uri = open_doc(client, tmp_path / "configuration.nix", "{ ... }:\n{\n  imports = [ ./users.nix ];\n}\n")
+    users_uri = users.as_uri()
+    await diagnostics_of(client, uri, 1)
+    # The imported file's diagnostics follow at once (pytest-lsp keeps the
+    # latest of each file in client.diagnostics).
+    for _ in range(100):
+        if users_uri in client.diagnostics:
+            break
+        await asyncio.sleep(0.1)
+    unknown = [d for d in client.diagnostics[users_uri] if d.code == "nixcfg::unknown-option"]
+    assert unknown and unknown[0].range.start == types.Position(line=2, character=20), client.diagnostics

@@ -119,6 +119,8 @@ fn worker(
     actions: crate::actions::Actions,
 ) {
     let mut reusable = None;
+    // Imported files each document's last analysis reported on.
+    let mut reported: HashMap<String, Vec<String>> = HashMap::new();
     loop {
         let job = {
             let (lock, cv) = &*queue;
@@ -177,6 +179,8 @@ fn worker(
         let name = path.display().to_string();
         let mut out = Vec::new();
         let mut fixes = Vec::new();
+        // Mistakes in files the configuration imports, by file.
+        let mut others: HashMap<String, Vec<Diagnostic>> = HashMap::new();
         for (d, fix) in &analysis.diags {
             // Each diagnostic is shown in the file it is about.
             let Some(span) = d.span else {
@@ -185,6 +189,16 @@ fn worker(
             };
             let file = analysis.sources.get(span.file);
             if file.name != name {
+                if file.name.starts_with('/') && !file.name.contains("/embedded-") {
+                    let range = Range {
+                        start: position(&file.text, span.start as usize),
+                        end: position(&file.text, span.end.max(span.start) as usize),
+                    };
+                    others
+                        .entry(file.name.clone())
+                        .or_default()
+                        .push(to_lsp(d, range));
+                }
                 continue;
             }
             let range = Range {
@@ -197,7 +211,22 @@ fn worker(
             out.push(to_lsp(d, range));
         }
         actions.set(&job.uri, fixes);
-        publish(&sender, job.uri, Some(job.version), out);
+        publish(&sender, job.uri.clone(), Some(job.version), out);
+        // Imported files: this analysis's findings, and an empty list for
+        // those that had some last time.
+        let before = reported.remove(job.uri.as_str()).unwrap_or_default();
+        for file in before.iter().filter(|f| !others.contains_key(*f)) {
+            if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
+                publish(&sender, uri, None, Vec::new());
+            }
+        }
+        let now: Vec<String> = others.keys().cloned().collect();
+        for (file, diags) in others {
+            if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
+                publish(&sender, uri, None, diags);
+            }
+        }
+        reported.insert(job.uri.as_str().to_string(), now);
     }
 }
 
