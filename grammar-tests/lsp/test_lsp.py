@@ -287,3 +287,20 @@ async def test_a_mistake_in_an_imported_file_is_reported_there(client: LanguageC
         await asyncio.sleep(0.1)
     unknown = [d for d in client.diagnostics[users_uri] if d.code == "nixcfg::unknown-option"]
     assert unknown and unknown[0].range.start == types.Position(line=2, character=20), client.diagnostics
+
+
+async def test_completion_of_values(client: LanguageClient, tmp_path):
+    text = """{ lib, ... }:
+let
+  sshPort = 22;
+in
+{
+  services.openssh.settings.PermitRootLogin = ;
+  services.openssh.ports = [ ssh ];
+}
+"""
+    uri = open_doc(client, tmp_path / "values.nix", text)
+    items = await completion(client, uri, 5, 46)
+    assert '"prohibit-password"' in items and '"no"' in items, items.keys()
+    items = await completion(client, uri, 6, 32)
+    assert "sshPort" in items, items.keys()

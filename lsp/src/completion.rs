@@ -48,6 +48,54 @@ pub fn complete(
             break;
         }
     }
+    // Right of `=`: a value — the enum values of the option being
+    // defined, and the names in scope.
+    let word_start = at - partial.len();
+    let stmt_start = doc.text[..word_start]
+        .rfind([';', '{', '}'])
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let stmt = &doc.text[stmt_start..word_start];
+    if let Some(eq) = stmt.find('=') {
+        let lhs = stmt[..eq].trim();
+        let mut items = Vec::new();
+        let mut target = crate::context::at(&doc.text, stmt_start + stmt[..eq].trim_end().len()).0;
+        target.extend(
+            lhs.rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("")
+                .split('.')
+                .last()
+                .map(String::from),
+        );
+        if let Some(d) = options.find(&target).and_then(|n| n.doc.as_ref()) {
+            if let Some(list) = d
+                .type_
+                .strip_prefix("one of ")
+                .or_else(|| d.type_.strip_prefix("null or one of "))
+            {
+                for v in list.split(", ") {
+                    items.push(CompletionItem {
+                        label: v.to_string(),
+                        kind: Some(CompletionItemKind::ENUM_MEMBER),
+                        detail: Some(d.name.clone()),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        let root = rnix::Root::parse(&doc.text).tree();
+        for n in nixcfg_compiler::lint::names_at(&root, word_start as u32) {
+            if n.starts_with(partial.as_str()) {
+                items.push(CompletionItem {
+                    label: n,
+                    kind: Some(CompletionItemKind::VARIABLE),
+                    ..Default::default()
+                });
+            }
+        }
+        return Some(CompletionResponse::Array(items));
+    }
     let node = options.find(&path)?;
     let items = node
         .children

@@ -13,7 +13,7 @@ mod renamed;
 mod suppress;
 mod unused;
 
-pub use unused::name_uses;
+pub use unused::{name_uses, names_at};
 
 use crate::diagnostic::Severity;
 

@@ -43,6 +43,8 @@ struct Walker<'a> {
     out: &'a mut Vec<Finding>,
     /// (use, definition) of every name resolved to a binding.
     uses: Vec<(TextRange, TextRange)>,
+    /// Where each frame's names are visible, and the names.
+    scopes: Vec<(TextRange, Vec<String>)>,
 }
 
 fn ident_name(i: &ast::Ident) -> String {
@@ -118,6 +120,11 @@ impl Walker<'_> {
                 return;
             }
         }
+    }
+
+    fn record_scope(&mut self, extent: TextRange, names: &[Binding]) {
+        self.scopes
+            .push((extent, names.iter().map(|b| b.name.clone()).collect()));
     }
 
     fn pop(&mut self) {
@@ -244,6 +251,7 @@ impl Walker<'_> {
                         }
                     }
                 }
+                self.record_scope(l.syntax().text_range(), &names);
                 self.frames.push(Frame::Names(names));
                 self.entries(l.entries(), true);
                 if let Some(b) = l.body() {
@@ -253,7 +261,7 @@ impl Walker<'_> {
             }
             ast::Expr::AttrSet(s) => {
                 if s.rec_token().is_some() {
-                    let names = s
+                    let names: Vec<Binding> = s
                         .entries()
                         .filter_map(|en| match en {
                             ast::Entry::AttrpathValue(av) => single_name(&av),
@@ -267,6 +275,7 @@ impl Walker<'_> {
                             kind: Kind::Rec,
                         })
                         .collect();
+                    self.record_scope(s.syntax().text_range(), &names);
                     self.frames.push(Frame::Names(names));
                     self.entries(s.entries(), false);
                     self.pop();
@@ -346,6 +355,7 @@ impl Walker<'_> {
                     }
                     None => {}
                 }
+                self.record_scope(l.syntax().text_range(), &names);
                 self.frames.push(Frame::Names(names));
                 for d in defaults {
                     self.expr(&d);
@@ -471,6 +481,7 @@ pub fn check(root: &ast::Root, out: &mut Vec<Finding>) {
         frames: Vec::new(),
         out,
         uses: Vec::new(),
+        scopes: Vec::new(),
     };
     w.expr(&e);
 }
@@ -486,7 +497,39 @@ pub fn name_uses(root: &ast::Root) -> Vec<(TextRange, TextRange)> {
         frames: Vec::new(),
         out: &mut sink,
         uses: Vec::new(),
+        scopes: Vec::new(),
     };
     w.expr(&e);
     w.uses
+}
+
+/// The names bound where `offset` is (`let`, arguments, `rec`), innermost
+/// first, for completion.
+pub fn names_at(root: &ast::Root, offset: u32) -> Vec<String> {
+    let Some(e) = root.expr() else {
+        return Vec::new();
+    };
+    let mut sink = Vec::new();
+    let mut w = Walker {
+        frames: Vec::new(),
+        out: &mut sink,
+        uses: Vec::new(),
+        scopes: Vec::new(),
+    };
+    w.expr(&e);
+    let mut inside: Vec<&(TextRange, Vec<String>)> = w
+        .scopes
+        .iter()
+        .filter(|(r, _)| r.contains_inclusive(offset.into()))
+        .collect();
+    inside.sort_by_key(|(r, _)| r.len());
+    let mut out: Vec<String> = Vec::new();
+    for (_, names) in inside {
+        for n in names {
+            if !out.contains(n) {
+                out.push(n.clone());
+            }
+        }
+    }
+    out
 }
