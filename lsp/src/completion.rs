@@ -64,8 +64,8 @@ pub fn complete(
             lhs.rsplit(char::is_whitespace)
                 .next()
                 .unwrap_or("")
-                .split('.')
-                .last()
+                .rsplit('.')
+                .next()
                 .map(String::from),
         );
         if let Some(d) = options.find(&target).and_then(|n| n.doc.as_ref()) {
