@@ -304,3 +304,17 @@ in
     assert '"prohibit-password"' in items and '"no"' in items, items.keys()
     items = await completion(client, uri, 6, 32)
     assert "sshPort" in items, items.keys()
+
+
+async def test_go_to_an_option_declaration(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "configuration.nix", CONFIG)
+    result = await client.text_document_definition_async(
+        types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=3, character=8),
+        )
+    )
+    loc = result[0] if isinstance(result, list) else result
+    assert loc.uri.endswith("/nixcfg/nixos/modules/config/users-groups.nix"), loc
+    declared = pathlib.Path(loc.uri[len("file://"):]).read_text().split("\n")[loc.range.start.line]
+    assert "isNormalUser = mkOption" in declared, declared

@@ -91,8 +91,9 @@ fn handle_request(
                 .map(|p| serde_json::to_value(actions.for_range(&p)).unwrap_or_default())
         }
         lsp_types::request::GotoDefinition::METHOD => {
-            serde_json::from_value::<lsp_types::GotoDefinitionParams>(req.params.clone())
-                .map(|p| serde_json::to_value(navigation::definition(docs, &p)).unwrap_or_default())
+            serde_json::from_value::<lsp_types::GotoDefinitionParams>(req.params.clone()).map(|p| {
+                serde_json::to_value(navigation::definition(docs, options, &p)).unwrap_or_default()
+            })
         }
         lsp_types::request::References::METHOD => {
             serde_json::from_value::<lsp_types::ReferenceParams>(req.params.clone())

@@ -21,7 +21,62 @@ fn uri_of(path: &std::path::Path) -> Option<Uri> {
     format!("file://{}", path.display()).parse().ok()
 }
 
-pub fn definition(docs: &Documents, p: &GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+/// The declaration of the option named at `offset`: nixcfg's embedded
+/// modules are real files (in the cache directory), opened read-only.
+fn option_declaration(
+    options: &crate::options::OptionTree,
+    text: &str,
+    offset: usize,
+) -> Option<Location> {
+    let mut path = crate::context::name_at(text, offset)?;
+    while let Some(i) = path.iter().position(|p| p == "config") {
+        if i >= 2 && path[i - 2] == "containers" {
+            path.drain(..=i);
+        } else {
+            break;
+        }
+    }
+    let doc = options.find(&path)?.doc.as_ref()?;
+    let decl = doc.declarations.first()?;
+    let rel = decl.strip_prefix('<')?.strip_suffix('>')?;
+    let file = nixcfg_compiler::eval::embedded::root()?.join(rel);
+    let source = std::fs::read_to_string(&file).ok()?;
+    let last = doc.loc.last()?;
+    // `name = mkOption` (or `lib.mkOption`), else the first `name =`.
+    let candidates: Vec<usize> = source
+        .match_indices(last.as_str())
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let before = source[..i].chars().next_back();
+            let rest = source[i + last.len()..].trim_start();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && rest.starts_with('=')
+        })
+        .collect();
+    let at = candidates
+        .iter()
+        .copied()
+        .find(|&i| {
+            source[i..]
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("mkOption"))
+        })
+        .or_else(|| candidates.first().copied())?;
+    Some(Location {
+        uri: uri_of(&file)?,
+        range: Range {
+            start: position(&source, at),
+            end: position(&source, at + last.len()),
+        },
+    })
+}
+
+pub fn definition(
+    docs: &Documents,
+    options: &crate::options::OptionTree,
+    p: &GotoDefinitionParams,
+) -> Option<GotoDefinitionResponse> {
     let uri = &p.text_document_position_params.text_document.uri;
     let doc = docs.get(uri)?;
     let at = offset(&doc.text, p.text_document_position_params.position) as u32;
@@ -35,6 +90,10 @@ pub fn definition(docs: &Documents, p: &GotoDefinitionParams) -> Option<GotoDefi
             uri: uri.clone(),
             range: range(&doc.text, def),
         }));
+    }
+    // An option name in a definition: where the option is declared.
+    if let Some(loc) = option_declaration(options, &doc.text, at as usize) {
+        return Some(GotoDefinitionResponse::Scalar(loc));
     }
     // A relative path: the file (or its default.nix).
     let token = root.syntax().token_at_offset(at.into()).right_biased()?;
