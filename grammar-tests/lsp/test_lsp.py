@@ -318,3 +318,26 @@ async def test_go_to_an_option_declaration(client: LanguageClient, tmp_path):
     assert loc.uri.endswith("/nixcfg/nixos/modules/config/users-groups.nix"), loc
     declared = pathlib.Path(loc.uri[len("file://"):]).read_text().split("\n")[loc.range.start.line]
     assert "isNormalUser = mkOption" in declared, declared
+
+
+async def test_hover_previews_units_and_passwd_lines(client: LanguageClient, tmp_path):
+    text = """{ ... }:
+{
+  users.users.alice.isNormalUser = true;
+  systemd.services.web = {
+    description = "Static Web Server";
+    serviceConfig.ExecStart = "/bin/true";
+  };
+}
+"""
+    uri = open_doc(client, tmp_path / "preview.nix", text)
+    doc = types.TextDocumentIdentifier(uri=uri)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc, position=types.Position(line=2, character=15))
+    )
+    assert "alice:x:1000:100::/home/alice:/run/current-system/sw/bin/bash" in hover.contents.value, hover
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc, position=types.Position(line=3, character=20))
+    )
+    assert "Description=Static Web Server" in hover.contents.value, hover
+    assert "ExecStart=/bin/true" in hover.contents.value
