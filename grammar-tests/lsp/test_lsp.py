@@ -328,6 +328,7 @@ async def test_hover_previews_units_and_passwd_lines(client: LanguageClient, tmp
     description = "Static Web Server";
     serviceConfig.ExecStart = "/bin/true";
   };
+  networking.hostName = "box";
 }
 """
     uri = open_doc(client, tmp_path / "preview.nix", text)
@@ -341,3 +342,9 @@ async def test_hover_previews_units_and_passwd_lines(client: LanguageClient, tmp
     )
     assert "Description=Static Web Server" in hover.contents.value, hover
     assert "ExecStart=/bin/true" in hover.contents.value
+    # A leaf option: its value and where it is defined.
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc, position=types.Position(line=7, character=14))
+    )
+    assert '*Value:* `"box"`' in hover.contents.value, hover
+    assert "preview.nix:8:" in hover.contents.value, hover

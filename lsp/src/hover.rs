@@ -28,13 +28,17 @@ pub fn hover(docs: &Documents, options: &OptionTree, p: &HoverParams) -> Option<
             node.children.keys().cloned().collect::<Vec<_>>().join(", ")
         ),
     };
-    if path.len() == 3 && (path[..2] == ["systemd", "services"] || path[..2] == ["users", "users"])
-    {
-        if let Some(file) = crate::documents::path_of(uri.as_str()) {
-            if let Some(preview) = preview(&file, docs, &path) {
-                value.push_str(&preview);
-            }
-        }
+    let previewed = path.len() == 3
+        && (path[..2] == ["systemd", "services"] || path[..2] == ["users", "users"]);
+    if let Some(file) = crate::documents::path_of(uri.as_str()) {
+        let extra = if previewed {
+            preview(&file, docs, &path)
+        } else if node.doc.is_some() {
+            evaluated(&file, docs, &path)
+        } else {
+            None
+        };
+        value.push_str(&extra.unwrap_or_default());
     }
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -101,5 +105,42 @@ fn preview(file: &std::path::Path, docs: &Documents, path: &[String]) -> Option<
                 "\n\n/etc/passwd on a fresh host:\n```\n{line}\n```\n"
             ))
         }
+    })
+}
+
+/// An option's value in this file's configuration and every definition
+/// with its priority (`nixcfg options`' answer).
+fn evaluated(file: &std::path::Path, docs: &Documents, path: &[String]) -> Option<String> {
+    let file = file.to_path_buf();
+    let path = path.to_vec();
+    let overlays = docs.overlays();
+    nixcfg_compiler::eval::run::with_big_stack(move || {
+        let opts = nixcfg_compiler::eval::EvalOptions {
+            overlays: std::sync::Arc::new(overlays),
+            time_budget: Some(std::time::Duration::from_secs(3)),
+            ..Default::default()
+        };
+        let mut cfg = nixcfg_compiler::modules::Configuration::load(&file, opts, false).ok()?;
+        let nixcfg_compiler::modules::OptionNode::Option(info) =
+            nixcfg_compiler::modules::describe(&mut cfg, &path).ok()?
+        else {
+            return None;
+        };
+        let mut out = String::new();
+        if let Ok(v) = &info.value {
+            out.push_str(&format!("\n*Value:* `{v}`\n"));
+        }
+        if !info.definitions.is_empty() {
+            out.push_str("\n*Defined in:*\n");
+            for d in &info.definitions {
+                out.push_str(&format!(
+                    "- {}{} (priority {})\n",
+                    if d.won { "**" } else { "" },
+                    d.location,
+                    d.priority
+                ));
+            }
+        }
+        Some(out)
     })
 }
