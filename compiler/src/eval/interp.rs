@@ -113,14 +113,15 @@ impl Evaluator {
             return Err(self.stack_overflow());
         }
         self.call_depth += 1;
-        self.calls = self.calls.wrapping_add(1);
-        // Cancellation and the time budget, looked at every 4096 calls.
-        if self.calls & 0xfff == 0
-            && (self.opts.cancel.is_some() || self.opts.time_budget.is_some())
-        {
-            if let Some(e) = self.interrupted() {
-                self.call_depth -= 1;
-                return Err(e);
+        // Cancellation and the time budget, looked at every 4096 calls of
+        // an evaluation that has either.
+        if self.interruptible {
+            self.calls = self.calls.wrapping_add(1);
+            if self.calls & 0xfff == 0 {
+                if let Some(e) = self.interrupted() {
+                    self.call_depth -= 1;
+                    return Err(e);
+                }
             }
         }
         if self.call_depth > self.opts.max_call_depth {

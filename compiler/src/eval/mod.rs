@@ -94,6 +94,7 @@ pub struct Evaluator {
     /// Function calls so far (cancellation and the time budget are looked
     /// at every few thousand), and when the evaluation started.
     pub(crate) calls: u32,
+    pub(crate) interruptible: bool,
     pub(crate) started: std::time::Instant,
     pub(crate) stderr: Box<dyn Write>,
     pub(crate) syms: interp::CommonSyms,
@@ -116,6 +117,7 @@ impl Evaluator {
         interp::set_stack_base();
         let mut heap = Heap::default();
         let placeholder = heap.env(value::Slots::new(), None);
+        let interruptible = opts.cancel.is_some() || opts.time_budget.is_some();
         let mut ev = Evaluator {
             sources: SourceMap::default(),
             opts,
@@ -127,6 +129,7 @@ impl Evaluator {
             copied_paths: FxHashMap::default(),
             call_depth: 0,
             calls: 0,
+            interruptible,
             started: std::time::Instant::now(),
             stderr: Box::new(std::io::stderr()),
             syms: interp::CommonSyms::new(),
