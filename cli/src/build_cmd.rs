@@ -40,7 +40,7 @@ pub fn run(a: BuildArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        match build::build(&mut cfg, &a.out, index.as_ref()) {
+        let code = match build::build(&mut cfg, &a.out, index.as_ref()) {
             Ok(report) => {
                 for w in &report.warnings {
                     eprintln!("warning: {w}");
@@ -62,7 +62,7 @@ pub fn run(a: BuildArgs) -> ExitCode {
                     report.profiles.len(),
                     a.out.display()
                 );
-                ExitCode::SUCCESS
+                0
             }
             Err(diags) => {
                 let n = diags.len();
@@ -70,8 +70,10 @@ pub fn run(a: BuildArgs) -> ExitCode {
                     eprint!("{}", d.render(&cfg.ev.sources, a.show_trace));
                 }
                 eprintln!("build failed: {n} error{}", if n == 1 { "" } else { "s" });
-                ExitCode::from(1)
+                1
             }
-        }
+        };
+        // Every file is written: leave without freeing the evaluation.
+        cfg.ev.exit_process(code)
     })
 }

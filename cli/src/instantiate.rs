@@ -160,6 +160,13 @@ pub fn run_with(args: Vec<String>, friendly: bool) -> ExitCode {
 }
 
 fn run_flags(f: Flags) -> ExitCode {
+    let mut ev = Evaluator::new(eval_options(&f));
+    let code = run_inputs(&mut ev, &f);
+    // The values are not needed any more: leave without freeing them.
+    ev.exit_process(if code == ExitCode::SUCCESS { 0 } else { 1 })
+}
+
+fn eval_options(f: &Flags) -> EvalOptions {
     let mut opts = EvalOptions {
         nix_path: search_path(&f.include),
         features: f.features.clone(),
@@ -169,7 +176,10 @@ fn run_flags(f: Flags) -> ExitCode {
     if let Some(d) = f.max_call_depth {
         opts.max_call_depth = d;
     }
-    let mut ev = Evaluator::new(opts);
+    opts
+}
+
+fn run_inputs(ev: &mut Evaluator, f: &Flags) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let mut inputs: Vec<(String, PathBuf, String)> = Vec::new();
     if f.from_expr {
@@ -233,12 +243,12 @@ fn run_flags(f: Flags) -> ExitCode {
             } else {
                 match ev.import_path(&path, None) {
                     Ok(v) => {
-                        if let Err(code) = finish(&mut ev, v, &f, &mut out) {
+                        if let Err(code) = finish(ev, v, f, &mut out) {
                             return code;
                         }
                         continue;
                     }
-                    Err(e) => return report(&ev, &e.diag, f.show_trace),
+                    Err(e) => return report(ev, &e.diag, f.show_trace),
                 }
             }
         } else {
@@ -248,7 +258,7 @@ fn run_flags(f: Flags) -> ExitCode {
             Ok(e) => e,
             Err(ds) => {
                 for d in &ds {
-                    report(&ev, d, f.show_trace);
+                    report(ev, d, f.show_trace);
                 }
                 return ExitCode::from(1);
             }
@@ -259,9 +269,9 @@ fn run_flags(f: Flags) -> ExitCode {
         }
         let v = match ev.eval_root(&expr) {
             Ok(v) => v,
-            Err(e) => return report(&ev, &e.diag, f.show_trace),
+            Err(e) => return report(ev, &e.diag, f.show_trace),
         };
-        if let Err(code) = finish(&mut ev, v, &f, &mut out) {
+        if let Err(code) = finish(ev, v, f, &mut out) {
             return code;
         }
     }

@@ -254,33 +254,54 @@ impl Evaluator {
         }
     }
 
+    /// `eval`, with constants and variables (most leaves of the tree)
+    /// handled at the call site instead of through a full dispatch.
+    #[inline(always)]
+    pub(crate) fn eval_fast(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
+        match &**e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var { depth, slot } => self.eval_var(*depth, *slot, env),
+            _ => self.eval(e, env),
+        }
+    }
+
+    /// A variable's value: read in place; the cell is cloned only when it
+    /// has to be forced.
+    #[inline(always)]
+    fn eval_var(&mut self, depth: u32, slot: u32, env: &Env) -> EvalResult<Value> {
+        let mut e = env;
+        for _ in 0..depth {
+            e = e.parent.as_ref().expect("variable depth within env chain");
+        }
+        let cell = {
+            let slots = e.slots.borrow();
+            match &slots[slot as usize] {
+                Thunk::Val(v) => return Ok(v.clone()),
+                Thunk::Lazy(c) => {
+                    if let ThunkState::Done(v) = &*c.borrow() {
+                        return Ok(v.clone());
+                    }
+                    c.clone()
+                }
+            }
+        };
+        self.force_lazy(cell)
+    }
+
+    #[inline(never)]
+    fn force_lazy(&mut self, cell: Rc<ThunkCell>) -> EvalResult<Value> {
+        let t = Thunk::Lazy(cell);
+        self.force(&t)
+    }
+
+    #[inline(never)]
     pub fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
         if stack_exhausted_at(self.stack_limit) {
             return Err(self.stack_overflow());
         }
         match &**e {
             Expr::Const(v) => Ok(v.clone()),
-            Expr::Var { depth, slot } => {
-                // Read the slot in place; clone the cell only to force it.
-                let mut e = env;
-                for _ in 0..*depth {
-                    e = e.parent.as_ref().expect("variable depth within env chain");
-                }
-                let cell = {
-                    let slots = e.slots.borrow();
-                    match &slots[*slot as usize] {
-                        Thunk::Val(v) => return Ok(v.clone()),
-                        Thunk::Lazy(c) => {
-                            if let ThunkState::Done(v) = &*c.borrow() {
-                                return Ok(v.clone());
-                            }
-                            c.clone()
-                        }
-                    }
-                };
-                let t = Thunk::Lazy(cell);
-                self.force(&t)
-            }
+            Expr::Var { depth, slot } => self.eval_var(*depth, *slot, env),
             Expr::WithVar { name, withs, span } => {
                 let mut frame = env.clone();
                 let mut at = 0u32;
@@ -327,21 +348,21 @@ impl Evaluator {
                 self.eval(body, &frame)
             }
             Expr::Apply { func, args, span } => {
-                let mut f = self.eval(func, env)?;
+                let mut f = self.eval_fast(func, env)?;
                 if args.len() == 2 {
                     if let Value::Lambda(c) = &f {
                         if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
                             let a = if c.def.strict
                                 && !matches!(*args[0], Expr::Var { .. } | Expr::Const(_))
                             {
-                                Thunk::Val(self.eval(&args[0], env)?)
+                                Thunk::Val(self.eval_fast(&args[0], env)?)
                             } else {
                                 self.thunk_of(&args[0], env)
                             };
                             let b = if inner.strict
                                 && !matches!(*args[1], Expr::Var { .. } | Expr::Const(_))
                             {
-                                Thunk::Val(self.eval(&args[1], env)?)
+                                Thunk::Val(self.eval_fast(&args[1], env)?)
                             } else {
                                 self.thunk_of(&args[1], env)
                             };
@@ -357,7 +378,7 @@ impl Evaluator {
                             if c.def.strict
                                 && !matches!(**a, Expr::Var { .. } | Expr::Const(_)) =>
                         {
-                            Thunk::Val(self.eval(a, env)?)
+                            Thunk::Val(self.eval_fast(a, env)?)
                         }
                         _ => self.thunk_of(a, env),
                     };
@@ -397,10 +418,10 @@ impl Evaluator {
                 else_,
                 span,
             } => {
-                let c = self.eval(cond, env)?;
+                let c = self.eval_fast(cond, env)?;
                 match c {
-                    Value::Bool(true) => self.eval(then, env),
-                    Value::Bool(false) => self.eval(else_, env),
+                    Value::Bool(true) => self.eval_fast(then, env),
+                    Value::Bool(false) => self.eval_fast(else_, env),
                     other => Err(self
                         .type_err("a Boolean", &other, Some(*span))
                         .context("while evaluating a branch condition", Some(*span))),
@@ -510,7 +531,7 @@ impl Evaluator {
         span: Span,
         env: &Env,
     ) -> EvalResult<Value> {
-        let mut v = self.eval(target, env)?;
+        let mut v = self.eval_fast(target, env)?;
         for k in path {
             let name = self.attr_key(k, env)?;
             let next = match &v {
@@ -974,8 +995,8 @@ impl Evaluator {
         | BinOp::Eq
         | BinOp::Neq = op
         {
-            let a = self.eval(lhs, env)?;
-            let b = self.eval(rhs, env)?;
+            let a = self.eval_fast(lhs, env)?;
+            let b = self.eval_fast(rhs, env)?;
             // Integer fast path: the common case of arithmetic and tests.
             if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
                 let (x, y) = (*x, *y);
@@ -998,7 +1019,7 @@ impl Evaluator {
         }
         match op {
             BinOp::And => {
-                match self.eval(lhs, env)? {
+                match self.eval_fast(lhs, env)? {
                     Value::Bool(false) => return Ok(Value::Bool(false)),
                     Value::Bool(true) => {}
                     o => {
@@ -1007,7 +1028,7 @@ impl Evaluator {
                             .context("in the left operand of the AND (&&) operator", Some(span)))
                     }
                 }
-                match self.eval(rhs, env)? {
+                match self.eval_fast(rhs, env)? {
                     Value::Bool(b) => Ok(Value::Bool(b)),
                     o => Err(self
                         .type_err("a Boolean", &o, Some(span))
@@ -1015,7 +1036,7 @@ impl Evaluator {
                 }
             }
             BinOp::Or => {
-                match self.eval(lhs, env)? {
+                match self.eval_fast(lhs, env)? {
                     Value::Bool(true) => return Ok(Value::Bool(true)),
                     Value::Bool(false) => {}
                     o => {
@@ -1024,7 +1045,7 @@ impl Evaluator {
                             .context("in the left operand of the OR (||) operator", Some(span)))
                     }
                 }
-                match self.eval(rhs, env)? {
+                match self.eval_fast(rhs, env)? {
                     Value::Bool(b) => Ok(Value::Bool(b)),
                     o => Err(self
                         .type_err("a Boolean", &o, Some(span))
@@ -1032,7 +1053,7 @@ impl Evaluator {
                 }
             }
             BinOp::Impl => {
-                match self.eval(lhs, env)? {
+                match self.eval_fast(lhs, env)? {
                     Value::Bool(false) => return Ok(Value::Bool(true)),
                     Value::Bool(true) => {}
                     o => {
@@ -1041,7 +1062,7 @@ impl Evaluator {
                             .context("in the left operand of the IMPL (->) operator", Some(span)))
                     }
                 }
-                match self.eval(rhs, env)? {
+                match self.eval_fast(rhs, env)? {
                     Value::Bool(b) => Ok(Value::Bool(b)),
                     o => Err(self
                         .type_err("a Boolean", &o, Some(span))
