@@ -112,7 +112,9 @@ fn run_inner(a: OptionsArgs) -> ExitCode {
                 for d in &o.declarations {
                     println!("    {d}");
                 }
-                println!("  defined in:");
+                if !o.definitions.is_empty() {
+                    println!("  defined in:");
+                }
                 for d in &o.definitions {
                     let what = if d.priority == 1500 {
                         ", the default"

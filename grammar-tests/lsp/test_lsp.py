@@ -348,3 +348,73 @@ async def test_hover_previews_units_and_passwd_lines(client: LanguageClient, tmp
     )
     assert '*Value:* `"box"`' in hover.contents.value, hover
     assert "preview.nix:8:" in hover.contents.value, hover
+
+
+async def hover_text(client, uri: str, line: int, character: int) -> str:
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    assert hover is not None, (line, character)
+    return hover.contents.value
+
+
+async def test_hover_documents_builtins_and_lib_functions(client: LanguageClient, tmp_path):
+    text = """{ lib, ... }:
+with lib;
+{
+  a = builtins.map toString [ 1 ];
+  b = mkDefault 1;
+  c = lib.types.attrsOf lib.types.str;
+  d = lib.attrNames { };
+}
+"""
+    uri = open_doc(client, tmp_path / "docs.nix", text)
+    value = await hover_text(client, uri, 3, 17)
+    assert "builtins.map f list" in value and "each element" in value, value
+    value = await hover_text(client, uri, 3, 22)
+    assert "builtins.toString value" in value, value
+    value = await hover_text(client, uri, 4, 8)
+    assert "lib.mkDefault content" in value and "priority 1000" in value, value
+    value = await hover_text(client, uri, 5, 20)
+    assert "lib.types.attrsOf elemType" in value and "merged name by name" in value, value
+    value = await hover_text(client, uri, 6, 12)
+    assert "lib.attrNames set" in value and "builtins.attrNames" in value, value
+
+
+async def test_hover_inside_submodule_instances(client: LanguageClient, tmp_path):
+    text = """{ ... }:
+{
+  users.users.alice = { isNormalUser = true; uid = 1234; };
+  containers.web.config = { users.users.bob.isNormalUser = true; };
+}
+"""
+    uri = open_doc(client, tmp_path / "configuration.nix", text)
+    value = await hover_text(client, uri, 2, 46)
+    assert "users.users.<name>.uid" in value and "*Value:* `1234`" in value, value
+    value = await hover_text(client, uri, 3, 46)
+    assert "*Value:* `true`" in value, value
+
+
+async def test_references_of_an_option_are_its_definitions(client: LanguageClient, tmp_path):
+    (tmp_path / "extra.nix").write_text(
+        "{ ... }:\n{\n  networking.firewall.allowedTCPPorts = [ 443 ];\n}\n"
+    )
+    text = """{ ... }:
+{
+  imports = [ ./extra.nix ];
+  networking.firewall.allowedTCPPorts = [ 80 ];
+}
+"""
+    uri = open_doc(client, tmp_path / "configuration.nix", text)
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=3, character=25),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
+    found = {(pathlib.Path(r.uri.removeprefix("file://")).name, r.range.start.line) for r in refs}
+    assert ("configuration.nix", 3) in found and ("extra.nix", 2) in found, refs

@@ -138,3 +138,41 @@ pub fn name_at(text: &str, offset: usize) -> Option<Vec<String>> {
     }
     Some(path)
 }
+
+/// The dotted name under the cursor in an expression: `builtins.map`,
+/// `lib.types.str` (up to the name the cursor is on), or a lone variable.
+pub fn expr_name_at(text: &str, offset: usize) -> Option<Vec<String>> {
+    let root = rnix::Root::parse(text).tree();
+    let token = root
+        .syntax()
+        .token_at_offset(rowan::TextSize::from(offset as u32))
+        .right_biased()?;
+    if token.kind() != rnix::SyntaxKind::TOKEN_IDENT {
+        return None;
+    }
+    let ident = token.parent()?;
+    // `a.b.c` is a Select whose expression is `a` and attrpath `b.c`.
+    let in_attrpath = ident.parent().and_then(ast::Attr::cast).is_some()
+        || ident.parent().and_then(ast::Attrpath::cast).is_some();
+    if !in_attrpath {
+        // A variable, or the base of a select (`lib` in `lib.x`).
+        return Some(vec![token.text().to_string()]);
+    }
+    let attrpath = ident.ancestors().find_map(ast::Attrpath::cast)?;
+    let select = attrpath.syntax().parent().and_then(ast::Select::cast)?;
+    let ast::Expr::Ident(base) = select.expr()? else {
+        return None;
+    };
+    let mut path = vec![base.syntax().text().to_string()];
+    for a in attrpath.attrs() {
+        let ast::Attr::Ident(i) = &a else { return None };
+        path.push(i.syntax().text().to_string());
+        if i.syntax()
+            .text_range()
+            .contains_inclusive(token.text_range().start())
+        {
+            break;
+        }
+    }
+    Some(path)
+}

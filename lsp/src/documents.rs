@@ -26,6 +26,18 @@ impl Documents {
     pub fn get(&self, uri: &Uri) -> Option<&Document> {
         self.docs.get(uri.as_str())
     }
+    /// A file's text: the open document's, else what is on disk.
+    pub fn text_of(&self, path: &std::path::Path) -> Option<String> {
+        let open = self
+            .docs
+            .iter()
+            .find(|(uri, _)| path_of(uri.as_str()).as_deref() == Some(path));
+        match open {
+            Some((_, d)) => Some(d.text.clone()),
+            None => std::fs::read_to_string(path).ok(),
+        }
+    }
+
     /// Every open document by file path (the evaluator's overlays).
     pub fn overlays(&self) -> HashMap<PathBuf, String> {
         self.docs

@@ -1,4 +1,5 @@
-//! Hover on an option name: its type, default, description and where it
+//! Hover on a builtin or a `lib` function: its usage and documentation
+//! (`hover_docs`). Hover on an option name: its type, default, description and where it
 //! is declared; on `systemd.services.<name>` the unit file it renders, on
 //! `users.users.<name>` the passwd line it makes (the file is evaluated
 //! for that, within a time budget).
@@ -11,7 +12,12 @@ pub fn hover(docs: &Documents, options: &OptionTree, p: &HoverParams) -> Option<
     let uri = &p.text_document_position_params.text_document.uri;
     let doc = docs.get(uri)?;
     let at = offset(&doc.text, p.text_document_position_params.position);
-    let mut path = crate::context::name_at(&doc.text, at)?;
+    let Some(mut path) = crate::context::name_at(&doc.text, at) else {
+        let path = crate::context::expr_name_at(&doc.text, at)?;
+        let lib_in_scope = crate::hover_docs::lib_in_scope(&doc.text);
+        return crate::hover_docs::function_docs(&path, lib_in_scope).map(markdown);
+    };
+    let full = path.clone();
     while let Some(i) = path.iter().position(|p| p == "config") {
         if i >= 2 && path[i - 2] == "containers" {
             path.drain(..=i);
@@ -19,7 +25,10 @@ pub fn hover(docs: &Documents, options: &OptionTree, p: &HoverParams) -> Option<
             break;
         }
     }
-    let node = options.find(&path)?;
+    let Some(node) = options.find(&path) else {
+        let lib_in_scope = crate::hover_docs::lib_in_scope(&doc.text);
+        return crate::hover_docs::function_docs(&path, lib_in_scope).map(markdown);
+    };
     let mut value = match &node.doc {
         Some(d) => describe(d),
         None => format!(
@@ -29,24 +38,29 @@ pub fn hover(docs: &Documents, options: &OptionTree, p: &HoverParams) -> Option<
         ),
     };
     let previewed = path.len() == 3
+        && full == path
         && (path[..2] == ["systemd", "services"] || path[..2] == ["users", "users"]);
     if let Some(file) = crate::documents::path_of(uri.as_str()) {
         let extra = if previewed {
             preview(&file, docs, &path)
         } else if node.doc.is_some() {
-            evaluated(&file, docs, &path)
+            crate::evaluated::option_info(&file, docs, &full).map(|info| evaluated(&info))
         } else {
             None
         };
         value.push_str(&extra.unwrap_or_default());
     }
-    Some(Hover {
+    Some(markdown(value))
+}
+
+fn markdown(value: String) -> Hover {
+    Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value,
         }),
         range: None,
-    })
+    }
 }
 
 /// The unit file of `systemd.services.<name>` or the passwd line of
@@ -107,40 +121,23 @@ fn preview(file: &std::path::Path, docs: &Documents, path: &[String]) -> Option<
         }
     })
 }
-
 /// An option's value in this file's configuration and every definition
 /// with its priority (`nixcfg options`' answer).
-fn evaluated(file: &std::path::Path, docs: &Documents, path: &[String]) -> Option<String> {
-    let file = file.to_path_buf();
-    let path = path.to_vec();
-    let overlays = docs.overlays();
-    nixcfg_compiler::eval::run::with_big_stack(move || {
-        let opts = nixcfg_compiler::eval::EvalOptions {
-            overlays: std::sync::Arc::new(overlays),
-            time_budget: Some(std::time::Duration::from_secs(3)),
-            ..Default::default()
-        };
-        let mut cfg = nixcfg_compiler::modules::Configuration::load(&file, opts, false).ok()?;
-        let nixcfg_compiler::modules::OptionNode::Option(info) =
-            nixcfg_compiler::modules::describe(&mut cfg, &path).ok()?
-        else {
-            return None;
-        };
-        let mut out = String::new();
-        if let Ok(v) = &info.value {
-            out.push_str(&format!("\n*Value:* `{v}`\n"));
+fn evaluated(info: &nixcfg_compiler::modules::OptionInfo) -> String {
+    let mut out = String::new();
+    if let Ok(v) = &info.value {
+        out.push_str(&format!("\n*Value:* `{v}`\n"));
+    }
+    if !info.definitions.is_empty() {
+        out.push_str("\n*Defined in:*\n");
+        for d in &info.definitions {
+            out.push_str(&format!(
+                "- {} (priority {}{})\n",
+                d.location,
+                d.priority,
+                if d.won { ", wins" } else { "" }
+            ));
         }
-        if !info.definitions.is_empty() {
-            out.push_str("\n*Defined in:*\n");
-            for d in &info.definitions {
-                out.push_str(&format!(
-                    "- {}{} (priority {})\n",
-                    if d.won { "**" } else { "" },
-                    d.location,
-                    d.priority
-                ));
-            }
-        }
-        Some(out)
-    })
+    }
+    out
 }

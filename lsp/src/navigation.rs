@@ -119,11 +119,15 @@ pub fn references(docs: &Documents, p: &ReferenceParams) -> Option<Vec<Location>
     let at = offset(&doc.text, p.text_document_position.position) as u32;
     let root = rnix::Root::parse(&doc.text).tree();
     let uses = nixcfg_compiler::lint::name_uses(&root);
-    // The binding under the cursor, or the one the name under it uses.
-    let def = uses
+    // The binding under the cursor, or the one the name under it uses;
+    // else an option name: every definition of that option.
+    let Some(def) = uses
         .iter()
         .find(|(u, d)| u.contains_inclusive(at.into()) || d.contains_inclusive(at.into()))
-        .map(|(_, d)| *d)?;
+        .map(|(_, d)| *d)
+    else {
+        return option_definitions(docs, uri, &doc.text, at as usize);
+    };
     let mut out: Vec<Location> = uses
         .iter()
         .filter(|(_, d)| *d == def)
@@ -140,6 +144,51 @@ pub fn references(docs: &Documents, p: &ReferenceParams) -> Option<Vec<Location>
                 range: range(&doc.text, def),
             },
         );
+    }
+    Some(out)
+}
+
+/// Where the option named at `offset` is defined, in the configuration
+/// this file belongs to (from its evaluation): the user's files and the
+/// modules' own definitions (defaults) alike.
+fn option_definitions(
+    docs: &Documents,
+    uri: &Uri,
+    text: &str,
+    offset: usize,
+) -> Option<Vec<Location>> {
+    let path = crate::context::name_at(text, offset)?;
+    let file = path_of(uri.as_str())?;
+    let info = crate::evaluated::option_info(&file, docs, &path)?;
+    let mut out = Vec::new();
+    for d in &info.definitions {
+        let Some((f, line, col)) = &d.position else {
+            continue;
+        };
+        let Some(source) = docs.text_of(std::path::Path::new(f)) else {
+            continue;
+        };
+        let start = lsp_types::Position {
+            line: line.saturating_sub(1),
+            character: col.saturating_sub(1),
+        };
+        // The definition's name: up to the `=` on that line.
+        let width = source
+            .lines()
+            .nth(start.line as usize)
+            .and_then(|l| l.get(start.character as usize..))
+            .and_then(|rest| rest.find('=').map(|w| rest[..w].trim_end().len() as u32))
+            .unwrap_or(0);
+        out.push(Location {
+            uri: uri_of(std::path::Path::new(f))?,
+            range: Range {
+                start,
+                end: lsp_types::Position {
+                    line: start.line,
+                    character: start.character + width,
+                },
+            },
+        });
     }
     Some(out)
 }

@@ -128,19 +128,28 @@ let
 
   # ------------------------------------------------------------ properties
 
+  # Defines `content` only when `condition` is true; unlike `if`, the condition may depend on `config` without infinite recursion.
   mkIf = condition: content: { _type = "if"; inherit condition content; };
   mkAssert = assertion: message: content: mkIf (if assertion then true else throw "\nFailed assertion: ${message}") content;
+  # Merges a list of definitions as if each were given in its own module.
   mkMerge = contents: { _type = "merge"; inherit contents; };
   mkDefinition = args@{ file, value }: args // { _type = "definition"; };
+  # Gives a definition a priority: lower numbers win (`mkForce` is 50, a plain definition 100, `mkDefault` 1000, option defaults 1500).
   mkOverride = priority: content: { _type = "override"; inherit priority content; };
+  # A definition with the priority of an option default (1500).
   mkOptionDefault = mkOverride 1500;
+  # A definition that any plain definition overrides (priority 1000).
   mkDefault = mkOverride 1000;
   mkImageMediaOverride = mkOverride 60;
+  # A definition that overrides plain ones and `mkDefault` (priority 50).
   mkForce = mkOverride 50;
   mkVMOverride = mkOverride 10;
   mkFixStrictness = lib.warn "lib.mkFixStrictness has no effect and will be removed. It returns its argument unmodified, so you can just remove any calls." (x: x);
+  # Orders a definition of a list or lines option: lower numbers come first (plain definitions are 1000).
   mkOrder = priority: content: { _type = "order"; inherit priority content; };
+  # Puts a definition of a list or lines option before the plain ones (order 500).
   mkBefore = mkOrder 500;
+  # Puts a definition of a list or lines option after the plain ones (order 1500).
   mkAfter = mkOrder 1500;
 
   # Pushes mkMerge/mkIf/mkOverride/mkOrder down into the attributes of a
@@ -365,6 +374,7 @@ let
 
   # ---------------------------------------------------------- evalModules
 
+  # Evaluates a list of modules: collects imports, declares their options, merges their definitions and returns `{ config, options, ... }`.
   evalModules = evalModulesArgs@{ modules, prefix ? [ ], args ? { }, check ? true, specialArgs ? { }, class ? null }:
     let
       withWarnings = x: x;
@@ -516,11 +526,14 @@ let
       ]);
     };
 
+  # A module that makes option `from` an alias of `to`, with a warning when `from` is used.
   mkRenamedOptionModule = from: to: doRename { inherit from to; visible = false; warn = true; use = builtins.trace "Obsolete option `${showOption from}' is used. It was renamed to `${showOption to}'."; };
   mkRenamedOptionModuleWith = { from, to, sinceRelease }: doRename { inherit from to; visible = false; warn = lib.isInOldestRelease sinceRelease; use = lib.warnIf (lib.isInOldestRelease sinceRelease) "Obsolete option `${showOption from}' is used. It was renamed to `${showOption to}'."; };
+  # A module that makes option `from` an alias of `to`, without a warning.
   mkAliasOptionModule = from: to: doRename { inherit from to; visible = true; warn = false; use = x: x; };
   mkAliasOptionModuleMD = mkAliasOptionModule;
 
+  # A module that makes defining the removed option an error, with `replacementInstructions` in the message.
   mkRemovedOptionModule = optionName: replacementInstructions:
     { options, ... }:
     {

@@ -7,6 +7,7 @@ in
 rec {
   isOption = lib.isType "option";
 
+  # Declares an option: its `type`, `default`, `description`, `example`, and whether it is `internal`, `visible` or `readOnly`.
   mkOption =
     {
       default ? null,
@@ -22,6 +23,7 @@ rec {
     }@attrs:
     attrs // { _type = "option"; };
 
+  # Declares a Boolean option, false by default, described as "Whether to enable NAME."
   mkEnableOption = name: mkOption {
     default = false;
     example = true;
@@ -29,6 +31,7 @@ rec {
     type = types.bool;
   };
 
+  # Declares an option holding a package of `pkgs`, with `pkgs.NAME` as its default.
   mkPackageOption = pkgs: name: { nullable ? false, default ? name, example ? null, extraDescription ? "", pkgsText ? "pkgs" }:
     let
       name' = if builtins.isList name then lib.last name else name;

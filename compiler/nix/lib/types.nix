@@ -224,9 +224,11 @@ let
 
     unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; descriptionClass = "noun"; };
 
+    # A Boolean; several definitions must be equal.
     bool = mkOptionType { name = "bool"; description = "boolean"; descriptionClass = "noun"; check = isBool; merge = mergeEqualOption; };
     boolByOr = mkOptionType { name = "boolByOr"; description = "boolean (merged using or)"; descriptionClass = "noun"; check = isBool; merge = loc: defs: any (d: d.value) defs; };
 
+    # A signed integer; several definitions must be equal.
     int = mkOptionType { name = "int"; description = "signed integer"; descriptionClass = "noun"; check = isInt; merge = mergeEqualOption; };
 
     ints = rec {
@@ -243,6 +245,7 @@ let
       s64 = int;
     };
 
+    # A port number: an integer from 0 to 65535.
     port = ints.u16;
 
     float = mkOptionType { name = "float"; description = "floating point number"; descriptionClass = "noun"; check = isFloat; merge = mergeEqualOption; };
@@ -258,6 +261,7 @@ let
       positive = addCheck number (x: x > 0) // { name = "numberPositive"; description = "positive integer or floating point number, meaning >0"; };
     };
 
+    # A string; several definitions must be equal.
     str = mkOptionType { name = "str"; description = "string"; descriptionClass = "noun"; check = isString; merge = mergeEqualOption; };
 
     nonEmptyStr = mkOptionType {
@@ -280,6 +284,7 @@ let
 
     inherit strMatching separatedString;
 
+    # Strings joined with newlines when several are defined.
     lines = separatedString "\n";
     commas = separatedString ",";
     envVar = separatedString ":";
@@ -300,6 +305,7 @@ let
       emptyValue = { value = { }; };
     };
 
+    # A derivation (or a store path).
     package = mkOptionType {
       name = "package";
       descriptionClass = "noun";
@@ -313,11 +319,13 @@ let
 
     pkgs = addCheck (unique { message = "A Nixpkgs pkgs set can not be merged with another pkgs set."; } attrs // { name = "pkgs"; descriptionClass = "noun"; description = "Nixpkgs package set"; }) (x: (x._type or null) == "pkgs");
 
+    # An absolute path (a path value or a string starting with `/`).
     path = pathWith { absolute = true; };
     pathInStore = pathWith { inStore = true; };
     externalPath = pathWith { absolute = true; inStore = false; };
     inherit pathWith;
 
+    # A list whose elements all have type `elemType`; definitions are concatenated.
     listOf = elemType: mkOptionType rec {
       name = "listOf";
       description = "list of ${optionDescriptionPhrase (class: class == "noun" || class == "composite") elemType}";
@@ -343,11 +351,14 @@ let
       };
 
     inherit attrsWith;
+    # An attribute set whose values all have type `elemType`; definitions are merged name by name.
     attrsOf = elemType: attrsWith { inherit elemType; };
+    # Like `attrsOf`, but a value is only checked and merged when it is used.
     lazyAttrsOf = elemType: attrsWith { inherit elemType; lazy = true; };
 
     loaOf = lib.warn "`types.loaOf` is deprecated; use `types.attrsOf` instead." attrsOf;
 
+    # A value of the given type that may be defined only once.
     uniq = unique { message = ""; };
 
     unique = { message }: type: mkOptionType rec {
@@ -365,6 +376,7 @@ let
       nestedTypes.elemType = type;
     };
 
+    # `null` or a value of type `elemType`.
     nullOr = elemType: mkOptionType rec {
       name = "nullOr";
       description = "null or ${optionDescriptionPhrase (class: class == "noun" || class == "conjunction") elemType}";
@@ -383,6 +395,7 @@ let
       nestedTypes.elemType = elemType;
     };
 
+    # A function whose results have type `elemType`.
     functionTo = elemType: mkOptionType {
       name = "functionTo";
       description = "function that evaluates to a(n) ${optionDescriptionPhrase (class: class == "noun" || class == "composite") elemType}";
@@ -397,6 +410,7 @@ let
       nestedTypes.elemType = elemType;
     };
 
+    # A set of options of its own, declared by `modules` (a module, or a list of them); in `attrsOf (submodule …)` each instance gets its attribute `name` as a module argument.
     submodule = modules: submoduleWith { shorthandOnlyDefinesConfig = true; modules = toList modules; };
     inherit submoduleWith;
 
@@ -432,6 +446,7 @@ let
           (lib.fixupOptionType loc (lib.mergeOptionDecls loc optionModules)).type;
     };
 
+    # One of the given `values`.
     enum = values:
       let
         show = v: if isString v then ''"${v}"'' else if isInt v then toString v else if isBool v then lib.boolToString v else ''<${builtins.typeOf v}>'';
@@ -448,6 +463,7 @@ let
         functor = (defaultFunctor name) // { payload = { inherit values; }; type = payload: enum payload.values; binOp = a: b: { values = lib.unique (a.values ++ b.values); }; };
       };
 
+    # A value of type `t1` or of type `t2`.
     either = t1: t2: mkOptionType rec {
       name = "either";
       description =
@@ -475,10 +491,12 @@ let
       nestedTypes.right = t2;
     };
 
+    # A value of one of the types in the list `ts`.
     oneOf = ts:
       let head' = if ts == [ ] then throw "types.oneOf needs to get at least one type in its argument" else head ts; tail' = tail ts; in
       foldl' either head' tail';
 
+    # A value of `finalType`, or of `coercedType` converted by `coerceFunc`.
     coercedTo = coercedType: coerceFunc: finalType:
       assert lib.assertMsg (coercedType.getSubModules == null) "coercedTo: coercedType must not have submodules (it’s a ${coercedType.description})";
       mkOptionType rec {

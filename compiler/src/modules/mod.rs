@@ -4,6 +4,7 @@
 //! independent mistake of a configuration in one run.
 
 mod check;
+pub mod lib_docs;
 mod options;
 pub mod options_index;
 pub mod reference;

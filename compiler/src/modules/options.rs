@@ -8,6 +8,8 @@ use crate::eval::Value;
 pub struct DefinitionInfo {
     /// `file:line:col`, or the file alone when the position is unknown.
     pub location: String,
+    /// The file, line and column (1-based), when known.
+    pub position: Option<(String, u32, u32)>,
     pub priority: i64,
     /// Whether this definition is among those that make the value (its
     /// priority is the highest one given).
@@ -57,10 +59,30 @@ fn string_of(cfg: &mut Configuration, v: Option<Value>) -> Option<String> {
 
 /// Describes the option (or the set of options) at `path`.
 pub fn describe(cfg: &mut Configuration, path: &[String]) -> Result<OptionNode, Diagnostic> {
+    // A container's system has the host's options.
+    if path.len() > 3 && path[0] == "containers" && path[2] == "config" {
+        let node = describe(cfg, &path[3..])?;
+        return Ok(match node {
+            OptionNode::Option(mut info) => {
+                info.path = path.join(".");
+                instance_value(cfg, &mut info, path)?;
+                OptionNode::Option(info)
+            }
+            group => group,
+        });
+    }
     let options = cfg.field("options").map_err(err)?;
     let shown = path.join(".");
     let mut node = options;
+    // Whether the next name is an instance of an `attrsOf` option
+    // (`alice` in `users.users.alice.uid`), and whether one was passed.
+    let mut instance_next = false;
+    let mut in_instance = false;
     for (i, p) in path.iter().enumerate() {
+        if std::mem::take(&mut instance_next) {
+            in_instance = true;
+            continue;
+        }
         let next = cfg.get(&node, p).map_err(err)?;
         match next {
             Some(v) => node = v,
@@ -95,6 +117,10 @@ pub fn describe(cfg: &mut Configuration, path: &[String]) -> Result<OptionNode, 
                 // Below an option: a submodule's options.
                 let ty = cfg.get(&node, "type").map_err(err)?;
                 let Some(ty) = ty else { break };
+                instance_next = matches!(
+                    get_string(cfg, &ty, "name")?.as_deref(),
+                    Some("attrsOf" | "lazyAttrsOf")
+                );
                 let get_sub = cfg.get(&ty, "getSubOptions").map_err(err)?;
                 let Some(get_sub) = get_sub else { break };
                 let loc = Value::list(
@@ -128,7 +154,34 @@ pub fn describe(cfg: &mut Configuration, path: &[String]) -> Result<OptionNode, 
             children,
         });
     }
-    option_info(cfg, &node, shown).map(|i| OptionNode::Option(Box::new(i)))
+    let mut info = option_info(cfg, &node, shown)?;
+    if in_instance {
+        instance_value(cfg, &mut info, path)?;
+    }
+    Ok(OptionNode::Option(Box::new(info)))
+}
+
+/// For an option of a submodule instance (`users.users.alice.uid`): the
+/// declaration comes from the submodule's options, the value is the
+/// instance's, read from `config`. The definitions inside an instance are
+/// not recorded by the module system, so none are listed.
+fn instance_value(
+    cfg: &mut Configuration,
+    info: &mut OptionInfo,
+    path: &[String],
+) -> Result<(), Diagnostic> {
+    let config = cfg.field("config").map_err(err)?;
+    info.value = match cfg.select_path(config, path) {
+        Ok(Some(v)) => match cfg.ev.force_deep(&v) {
+            Ok(()) => Ok(cfg.show(&v, 2000)),
+            Err(e) => Err(e.message().to_string()),
+        },
+        Ok(None) => Err("not defined".into()),
+        Err(e) => Err(e.message().to_string()),
+    };
+    info.definitions.clear();
+    info.highest_priority = None;
+    Ok(())
 }
 
 fn option_info(
@@ -175,7 +228,8 @@ fn option_info(
             let d = cfg.thunk_value(t).map_err(err)?;
             let file = get_string(cfg, &d, "file")?.unwrap_or_default();
             let pos = cfg.get(&d, "pos").map_err(err)?;
-            let location = match pos.and_then(|p| position(cfg, &p)) {
+            let position = pos.and_then(|p| position(cfg, &p));
+            let location = match &position {
                 Some((f, l, c)) => format!("{f}:{l}:{c}"),
                 None => file,
             };
@@ -185,6 +239,7 @@ fn option_info(
             };
             definitions.push(DefinitionInfo {
                 location,
+                position,
                 priority,
                 won: Some(priority) == highest_priority,
             });

@@ -5,6 +5,7 @@ pub mod attrs;
 pub mod context;
 pub mod control;
 pub mod derivation;
+pub mod docs;
 pub mod flakeref;
 pub mod hash;
 pub mod io;
@@ -37,7 +38,7 @@ pub const fn b(name: &'static str, arity: usize, f: PrimOpFn) -> Builtin {
 }
 
 /// Names visible in the base environment without the `builtins.` prefix.
-const GLOBAL: &[&str] = &[
+pub const GLOBAL: &[&str] = &[
     "abort",
     "baseNameOf",
     "break",
