@@ -31,10 +31,19 @@ pub fn complete(
             let items = names
                 .iter()
                 .filter(|n| n.starts_with(partial.as_str()))
-                .map(|n| CompletionItem {
-                    label: n.clone(),
-                    kind: Some(CompletionItemKind::FUNCTION),
-                    ..Default::default()
+                .map(|n| {
+                    // Builtins carry their documentation (lib functions
+                    // show theirs on hover: it needs an evaluation).
+                    let doc = (prefix == "builtins.")
+                        .then(|| nixcfg_compiler::eval::builtins::docs::builtin_doc(n))
+                        .flatten();
+                    CompletionItem {
+                        label: n.clone(),
+                        kind: Some(CompletionItemKind::FUNCTION),
+                        detail: doc.as_ref().map(|d| d.usage.clone()),
+                        documentation: doc.map(|d| lsp_types::Documentation::String(d.text)),
+                        ..Default::default()
+                    }
                 })
                 .collect();
             return Some(CompletionResponse::Array(items));
