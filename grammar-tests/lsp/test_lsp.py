@@ -29,6 +29,16 @@ CONFIG = """{ config, ... }:
     config=ClientServerConfig(server_command=[os.environ["NIXCFG_BIN"], "lsp"])
 )
 async def client(lsp_client: LanguageClient, tmp_path: pathlib.Path):
+    # The server says when the diagnostics of a version are final (after
+    # the evaluation of a configuration.nix): record those.
+    completed = set()
+
+    @lsp_client.feature("nixcfg/diagnosticsComplete")
+    def _complete(*args):
+        params = args[-1]
+        completed.add((params.uri, params.version))
+
+    lsp_client.completed = completed
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("neovim"),
@@ -52,13 +62,11 @@ def open_doc(client, path: pathlib.Path, text: str, version: int = 1):
 
 
 async def diagnostics_of(client, uri: str, version: int):
-    """The diagnostics the server publishes for `version` of `uri`."""
-    for _ in range(50):
-        params = await asyncio.wait_for(
-            client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60
-        )
-        if params.uri == uri and params.version == version:
-            return params.diagnostics
+    """The final diagnostics the server publishes for `version` of `uri`."""
+    for _ in range(1200):
+        if (uri, version) in client.completed:
+            return client.diagnostics.get(uri, [])
+        await asyncio.sleep(0.05)
     raise AssertionError(f"no diagnostics for version {version} of {uri}")
 
 

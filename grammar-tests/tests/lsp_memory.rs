@@ -85,12 +85,22 @@ impl Server {
             .unwrap()
     }
 
+    /// The final diagnostics of a version (the last published before the
+    /// server's `nixcfg/diagnosticsComplete` for it).
     fn diagnostics_of(&mut self, uri: &str, version: i64) -> Value {
-        self.wait(|m| {
-            m["method"] == "textDocument/publishDiagnostics"
-                && m["params"]["uri"] == uri
-                && m["params"]["version"] == version
-        })
+        let mut last = Value::Null;
+        loop {
+            let m = self.recv();
+            let p = &m["params"];
+            if p["uri"] != uri || p["version"] != version {
+                continue;
+            }
+            if m["method"] == "textDocument/publishDiagnostics" {
+                last = m;
+            } else if m["method"] == "nixcfg/diagnosticsComplete" {
+                return last;
+            }
+        }
     }
 }
 

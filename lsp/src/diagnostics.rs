@@ -121,6 +121,9 @@ fn worker(
     let mut reusable = None;
     // Imported files each document's last analysis reported on.
     let mut reported: HashMap<String, Vec<String>> = HashMap::new();
+    // The last evaluation's diagnostics of each document, with its number
+    // of lines.
+    let mut last_evaluated: HashMap<String, (usize, Vec<Diagnostic>)> = HashMap::new();
     loop {
         let job = {
             let (lock, cv) = &*queue;
@@ -136,82 +139,74 @@ fn worker(
             q.running = Some((job.uri.clone(), flag.clone()));
             (job, flag)
         };
-        let (job, cancel) = job;
+        let (mut job, cancel) = job;
         let Some(path) = path_of(job.uri.as_str()) else {
             continue;
         };
         let evaluate = path.file_name().is_some_and(|n| n == "configuration.nix");
         let opts = nixcfg_compiler::eval::EvalOptions {
-            overlays: Arc::new(job.overlays),
+            overlays: Arc::new(std::mem::take(&mut job.overlays)),
             cancel: Some(cancel),
             time_budget: Some(time_budget()),
             ..Default::default()
         };
         let config = nixcfg_compiler::lint::Config::default();
-        let analysis = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            nixcfg_compiler::analysis::analyze(
-                &path,
-                &job.text,
-                evaluate,
-                &config,
-                None,
-                &opts,
-                &mut reusable,
-            )
-        }));
-        let Ok(analysis) = analysis else {
-            reusable = None;
-            continue;
+        let run = |evaluate: bool, reusable: &mut Option<nixcfg_compiler::eval::Evaluator>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                nixcfg_compiler::analysis::analyze(
+                    &path, &job.text, evaluate, &config, None, &opts, reusable,
+                )
+            }))
+            .ok()
         };
-        // A newer version waiting makes this result stale.
-        {
+        let stale = || {
             let (lock, _) = &*queue;
-            if lock
-                .lock()
+            lock.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .jobs
                 .iter()
                 .any(|j| j.uri == job.uri)
-            {
+        };
+        let lines = job.text.lines().count();
+        if evaluate {
+            // First what needs no evaluation (syntax, scopes, lints), at
+            // once; the last evaluation's findings stay while the file has
+            // as many lines (a one-line edit keeps their positions).
+            let Some(fast) = run(false, &mut reusable) else {
+                reusable = None;
+                continue;
+            };
+            if stale() {
+                continue;
+            }
+            let kept = match last_evaluated.get(job.uri.as_str()) {
+                Some((n, diags)) if *n == lines => diags.clone(),
+                _ => Vec::new(),
+            };
+            let syntax_errors = fast
+                .diags
+                .iter()
+                .any(|(d, _)| d.code.starts_with("nix::parse"));
+            publish_analysis(&sender, &actions, &job, &path, &fast, &kept);
+            if syntax_errors {
+                // The evaluation would only repeat the parse error.
+                last_evaluated.remove(job.uri.as_str());
+                complete(&sender, &job);
                 continue;
             }
         }
-        let name = path.display().to_string();
-        let mut out = Vec::new();
-        let mut fixes = Vec::new();
-        // Mistakes in files the configuration imports, by file.
-        let mut others: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-        for (d, fix) in &analysis.diags {
-            // Each diagnostic is shown in the file it is about.
-            let Some(span) = d.span else {
-                out.push(to_lsp(d, Range::default()));
-                continue;
-            };
-            let file = analysis.sources.get(span.file);
-            if file.name != name {
-                if file.name.starts_with('/') && !file.name.contains("/embedded-") {
-                    let range = Range {
-                        start: position(&file.text, span.start as usize),
-                        end: position(&file.text, span.end.max(span.start) as usize),
-                    };
-                    others
-                        .entry(file.name.clone())
-                        .or_default()
-                        .push(to_lsp(d, range));
-                }
-                continue;
-            }
-            let range = Range {
-                start: position(&job.text, span.start as usize),
-                end: position(&job.text, span.end.max(span.start) as usize),
-            };
-            if let Some(a) = crate::actions::quick_fix(&job.text, d, fix.as_ref(), range) {
-                fixes.push(a);
-            }
-            out.push(to_lsp(d, range));
+        let Some(analysis) = run(evaluate, &mut reusable) else {
+            reusable = None;
+            continue;
+        };
+        // A newer version waiting makes this result stale.
+        if stale() {
+            continue;
         }
-        actions.set(&job.uri, fixes);
-        publish(&sender, job.uri.clone(), Some(job.version), out);
+        let (out, others) = publish_analysis(&sender, &actions, &job, &path, &analysis, &[]);
+        if evaluate {
+            last_evaluated.insert(job.uri.as_str().to_string(), (lines, out));
+        }
         // Imported files: this analysis's findings, and an empty list for
         // those that had some last time.
         let before = reported.remove(job.uri.as_str()).unwrap_or_default();
@@ -227,7 +222,72 @@ fn worker(
             }
         }
         reported.insert(job.uri.as_str().to_string(), now);
+        complete(&sender, &job);
     }
+}
+
+/// Tells the client that the diagnostics of this version are final (the
+/// evaluation, if any, is done): `nixcfg/diagnosticsComplete`.
+fn complete(sender: &Sender<Message>, job: &Job) {
+    let _ = sender.send(Message::Notification(Notification::new(
+        "nixcfg/diagnosticsComplete".to_string(),
+        serde_json::json!({ "uri": job.uri.as_str(), "version": job.version }),
+    )));
+}
+
+/// Publishes an analysis's diagnostics of the document itself (with
+/// `extra` ones not already among them) and sets its quick fixes; returns
+/// what was published and the diagnostics of imported files, by file.
+fn publish_analysis(
+    sender: &Sender<Message>,
+    actions: &crate::actions::Actions,
+    job: &Job,
+    path: &std::path::Path,
+    analysis: &nixcfg_compiler::analysis::FileAnalysis,
+    extra: &[Diagnostic],
+) -> (Vec<Diagnostic>, HashMap<String, Vec<Diagnostic>>) {
+    let name = path.display().to_string();
+    let mut out = Vec::new();
+    let mut fixes = Vec::new();
+    // Mistakes in files the configuration imports, by file.
+    let mut others: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+    for (d, fix) in &analysis.diags {
+        // Each diagnostic is shown in the file it is about.
+        let Some(span) = d.span else {
+            out.push(to_lsp(d, Range::default()));
+            continue;
+        };
+        let file = analysis.sources.get(span.file);
+        if file.name != name {
+            if file.name.starts_with('/') && !file.name.contains("/embedded-") {
+                let range = Range {
+                    start: position(&file.text, span.start as usize),
+                    end: position(&file.text, span.end.max(span.start) as usize),
+                };
+                others
+                    .entry(file.name.clone())
+                    .or_default()
+                    .push(to_lsp(d, range));
+            }
+            continue;
+        }
+        let range = Range {
+            start: position(&job.text, span.start as usize),
+            end: position(&job.text, span.end.max(span.start) as usize),
+        };
+        if let Some(a) = crate::actions::quick_fix(&job.text, d, fix.as_ref(), range) {
+            fixes.push(a);
+        }
+        out.push(to_lsp(d, range));
+    }
+    for d in extra {
+        if !out.contains(d) {
+            out.push(d.clone());
+        }
+    }
+    actions.set(&job.uri, fixes);
+    publish(sender, job.uri.clone(), Some(job.version), out.clone());
+    (out, others)
 }
 
 fn to_lsp(d: &nixcfg_compiler::diagnostic::Diagnostic, range: Range) -> Diagnostic {

@@ -82,9 +82,9 @@ unsafe fn children(o: Obj, out: &mut Vec<Obj>) -> bool {
                 match &*st {
                     ThunkState::Done(v) => value_children(v, out),
                     ThunkState::Pending(_, env) => out.push(Obj::Env(Rc::as_ptr(env))),
-                    ThunkState::Apply(f, a) => {
-                        value_children(f, out);
-                        thunk_children(a, out);
+                    ThunkState::Apply(x) => {
+                        value_children(&x.0, out);
+                        thunk_children(&x.1, out);
                     }
                     ThunkState::Apply2(x) => {
                         value_children(&x.0, out);

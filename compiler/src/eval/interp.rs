@@ -194,7 +194,7 @@ impl Evaluator {
                     err
                 }
             }),
-            ThunkState::Apply(f, a) => self.call_value(f.clone(), a.clone(), None),
+            ThunkState::Apply(x) => self.call_value(x.0.clone(), x.1.clone(), None),
             ThunkState::Apply2(x) => self.call_value2(x.0.clone(), x.1.clone(), x.2.clone(), None),
             ThunkState::Select(x) => {
                 let (from, name, span) = (&x.0, &x.1, &x.2);

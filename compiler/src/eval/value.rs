@@ -18,7 +18,8 @@ pub enum Value {
     Int(i64),
     Float(f64),
     String(Rc<NixString>),
-    Path(Rc<str>),
+    // A thin pointer: `Rc<str>` would make every value 24 bytes, not 16.
+    Path(Rc<String>),
     Attrs(Rc<Attrs>),
     List(Rc<List>),
     Lambda(Rc<Closure>),
@@ -230,7 +231,8 @@ pub enum ThunkState {
     /// An expression waiting for its environment to be evaluated.
     Pending(Rc<Expr>, Env),
     /// A function application made lazily by a builtin (`map`, `genList`).
-    Apply(Value, Thunk),
+    /// (Boxed: a cell is then 40 bytes instead of 64.)
+    Apply(Box<(Value, Thunk)>),
     /// `f a b`, lazily (`mapAttrs`, `zipAttrsWith`).
     /// (Boxed: rare, and keeping cells small matters more.)
     Apply2(Box<(Value, Thunk, Thunk)>),
@@ -253,7 +255,7 @@ pub enum Thunk {
 /// recurse a million frames deep).
 pub struct ThunkCell {
     state: RefCell<ThunkState>,
-    reg: std::cell::Cell<u32>,
+    reg: std::cell::Cell<u64>,
 }
 
 impl std::ops::Deref for ThunkCell {
@@ -303,7 +305,7 @@ impl Drop for ThunkCell {
     fn drop(&mut self) {
         let reg = self.reg.get();
         if reg != UNREGISTERED {
-            unregister_thunk(reg);
+            unregister(reg, false);
         }
         let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
         // Scalars cannot nest: free them without the bookkeeping below.
@@ -322,7 +324,10 @@ impl Drop for ThunkCell {
         let garbage: [Option<Garbage>; 2] = match st {
             ThunkState::Done(v) => [Some(Garbage::Value(v)), None],
             ThunkState::Pending(_, env) => [Some(Garbage::Env(env)), None],
-            ThunkState::Apply(v, t) => [Some(Garbage::Value(v)), Some(Garbage::Thunk(t))],
+            ThunkState::Apply(x) => {
+                let (v, t) = *x;
+                [Some(Garbage::Value(v)), Some(Garbage::Thunk(t))]
+            }
             ThunkState::Apply2(x) => {
                 let (v, a, b) = *x;
                 DROP_QUEUE.with(|q| q.borrow_mut().push(Garbage::Thunk(b)));
@@ -383,12 +388,12 @@ pub type Slots = smallvec::SmallVec<[Thunk; 3]>;
 pub struct EnvFrame {
     pub slots: RefCell<Slots>,
     pub parent: Option<Env>,
-    reg: std::cell::Cell<u32>,
+    reg: std::cell::Cell<u64>,
 }
 
 pub type Env = Rc<EnvFrame>;
 
-const UNREGISTERED: u32 = u32::MAX;
+const UNREGISTERED: u64 = u64::MAX;
 
 /// Objects that can be part of a reference cycle, so that the end of an
 /// evaluation can break the cycles and free them:
@@ -397,38 +402,55 @@ const UNREGISTERED: u32 = u32::MAX;
 ///   its own thunk if it was computed after the thunk existed).
 ///
 /// Entries are removed when the object is freed, so memory is reused at
-/// once; a registered object costs one slot here.
+/// once; a registered object costs one slot here. Each evaluator has a
+/// registry of its own (a thread may hold several evaluators, such as a
+/// long-lived one for lints beside one per configuration); objects go to
+/// the registry of the evaluator created last that is still alive, and
+/// record which one (its id in the high half of `reg`).
 struct Registry {
+    id: u32,
     thunks: Vec<*const ThunkCell>,
     free_thunks: Vec<u32>,
     envs: Vec<*const EnvFrame>,
     free_envs: Vec<u32>,
-    live_evaluators: u32,
     /// Run the cycle collector when this many objects are registered.
     next_collection: usize,
 }
 
-impl Default for Registry {
-    fn default() -> Self {
+impl Registry {
+    fn new(id: u32) -> Registry {
         Registry {
+            id,
             thunks: Vec::new(),
             free_thunks: Vec::new(),
             envs: Vec::new(),
             free_envs: Vec::new(),
-            live_evaluators: 0,
             next_collection: MIN_COLLECTION,
         }
+    }
+
+    fn live(&self) -> usize {
+        self.thunks.len() - self.free_thunks.len() + self.envs.len() - self.free_envs.len()
     }
 }
 
 thread_local! {
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    /// The registries of the live evaluators of this thread, oldest first.
+    static REGISTRIES: RefCell<Vec<Registry>> = const { RefCell::new(Vec::new()) };
+    static NEXT_REGISTRY: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// Registered objects now (for the cycle collector).
+fn encode(id: u32, index: u32) -> u64 {
+    ((id as u64) << 32) | index as u64
+}
+
+/// Registered objects of the current evaluator (for the cycle collector).
 pub(crate) fn registered() -> (Vec<*const ThunkCell>, Vec<*const EnvFrame>) {
-    REGISTRY.with(|r| {
+    REGISTRIES.with(|r| {
         let r = r.borrow();
+        let Some(r) = r.last() else {
+            return (Vec::new(), Vec::new());
+        };
         (
             r.thunks.iter().copied().filter(|p| !p.is_null()).collect(),
             r.envs.iter().copied().filter(|p| !p.is_null()).collect(),
@@ -442,20 +464,20 @@ fn maybe_collect() {
     if !collector_enabled() {
         return;
     }
-    let due = REGISTRY.with(|r| {
-        let r = r.borrow();
-        let live = r.thunks.len() - r.free_thunks.len() + r.envs.len() - r.free_envs.len();
-        live > r.next_collection
+    let due = REGISTRIES.with(|r| {
+        r.borrow()
+            .last()
+            .is_some_and(|r| r.live() > r.next_collection)
     });
     if due {
         let n = super::cycles::collect();
         if std::env::var_os("NIXCFG_GC_STATS").is_some() {
             eprintln!("cycle collection: {n} frames and cells cleared");
         }
-        REGISTRY.with(|r| {
-            let mut r = r.borrow_mut();
-            let live = r.thunks.len() - r.free_thunks.len() + r.envs.len() - r.free_envs.len();
-            r.next_collection = (live * 2).max(MIN_COLLECTION);
+        REGISTRIES.with(|r| {
+            if let Some(r) = r.borrow_mut().last_mut() {
+                r.next_collection = (r.live() * 2).max(MIN_COLLECTION);
+            }
         });
     }
 }
@@ -485,6 +507,65 @@ fn register<T>(list: &mut Vec<*const T>, free: &mut Vec<u32>, p: *const T) -> u3
     }
 }
 
+/// Registers `p` with the current evaluator; `UNREGISTERED` if none.
+fn register_thunk(p: *const ThunkCell) -> u64 {
+    REGISTRIES.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(r) = r.last_mut() else {
+            return UNREGISTERED;
+        };
+        encode(r.id, register(&mut r.thunks, &mut r.free_thunks, p))
+    })
+}
+
+fn register_env(p: *const EnvFrame) -> u64 {
+    REGISTRIES.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(r) = r.last_mut() else {
+            return UNREGISTERED;
+        };
+        encode(r.id, register(&mut r.envs, &mut r.free_envs, p))
+    })
+}
+
+/// Frees the registry slot `reg` (of a thunk cell, or of a frame).
+fn unregister(reg: u64, env: bool) {
+    let (id, i) = ((reg >> 32) as u32, reg as u32);
+    let _ = REGISTRIES.try_with(|r| {
+        let Ok(mut r) = r.try_borrow_mut() else {
+            return;
+        };
+        let Some(r) = r.iter_mut().rev().find(|r| r.id == id) else {
+            return;
+        };
+        let (list, free) = if env {
+            (&mut r.envs as &mut dyn SlotList, &mut r.free_envs)
+        } else {
+            (&mut r.thunks as &mut dyn SlotList, &mut r.free_thunks)
+        };
+        if list.clear_slot(i as usize) {
+            free.push(i);
+        }
+    });
+}
+
+/// Nulls one entry of a registry list.
+trait SlotList {
+    fn clear_slot(&mut self, i: usize) -> bool;
+}
+
+impl<T> SlotList for Vec<*const T> {
+    fn clear_slot(&mut self, i: usize) -> bool {
+        match self.get_mut(i) {
+            Some(slot) if !slot.is_null() => {
+                *slot = std::ptr::null();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Thunk {
     /// Registers a thunk whose value may contain the thunk itself.
     pub fn register(&self) {
@@ -492,12 +573,7 @@ impl Thunk {
         if c.reg.get() != UNREGISTERED {
             return;
         }
-        let p = Rc::as_ptr(c);
-        let i = REGISTRY.with(|r| {
-            let r = &mut *r.borrow_mut();
-            register(&mut r.thunks, &mut r.free_thunks, p)
-        });
-        c.reg.set(i);
+        c.reg.set(register_thunk(Rc::as_ptr(c)));
         maybe_collect();
     }
 }
@@ -508,40 +584,29 @@ impl Drop for EnvFrame {
             let slots = std::mem::take(self.slots.get_mut());
             guarded_drop(Garbage::Slots(slots));
         }
-        let i = self.reg.get();
-        if i != UNREGISTERED {
-            let _ = REGISTRY.try_with(|r| {
-                if let Ok(mut r) = r.try_borrow_mut() {
-                    if let Some(slot) = r.envs.get_mut(i as usize) {
-                        *slot = std::ptr::null();
-                        r.free_envs.push(i);
-                    }
-                }
-            });
+        let reg = self.reg.get();
+        if reg != UNREGISTERED {
+            unregister(reg, true);
         }
     }
 }
 
-fn unregister_thunk(i: u32) {
-    let _ = REGISTRY.try_with(|r| {
-        if let Ok(mut r) = r.try_borrow_mut() {
-            if let Some(slot) = r.thunks.get_mut(i as usize) {
-                *slot = std::ptr::null();
-                r.free_thunks.push(i);
-            }
-        }
-    });
-}
-
-/// The evaluator's handle on the registry of this thread.
+/// The evaluator's handle on its registry.
 pub struct Heap {
+    id: u32,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
 impl Default for Heap {
     fn default() -> Self {
-        REGISTRY.with(|r| r.borrow_mut().live_evaluators += 1);
+        let id = NEXT_REGISTRY.with(|n| {
+            let id = n.get();
+            n.set(id.wrapping_add(1));
+            id
+        });
+        REGISTRIES.with(|r| r.borrow_mut().push(Registry::new(id)));
         Heap {
+            id,
             _not_send: std::marker::PhantomData,
         }
     }
@@ -561,12 +626,7 @@ impl Heap {
     /// A frame whose slots may refer back to it (`let`, `rec`, defaults).
     pub fn rec_env(&mut self, slots: Slots, parent: Option<Env>) -> Env {
         let env = self.env(slots, parent);
-        let p = Rc::as_ptr(&env);
-        let i = REGISTRY.with(|r| {
-            let r = &mut *r.borrow_mut();
-            register(&mut r.envs, &mut r.free_envs, p)
-        });
-        env.reg.set(i);
+        env.reg.set(register_env(Rc::as_ptr(&env)));
         maybe_collect();
         env
     }
@@ -576,25 +636,21 @@ impl Heap {
         Thunk::cell(st)
     }
 
-    /// Breaks every registered cycle (when the last evaluator of the
-    /// thread ends). Values of the evaluation must not be used afterwards.
+    /// Breaks every cycle of this evaluator's objects (when it ends).
+    /// Values of the evaluation must not be used afterwards.
     pub fn clear(&mut self) {
-        let (thunks, envs) = REGISTRY.with(|r| {
+        let registry = REGISTRIES.with(|r| {
             let mut r = r.borrow_mut();
-            r.live_evaluators = r.live_evaluators.saturating_sub(1);
-            if r.live_evaluators > 0 {
-                return (Vec::new(), Vec::new());
-            }
-            r.free_thunks.clear();
-            r.free_envs.clear();
-            (std::mem::take(&mut r.thunks), std::mem::take(&mut r.envs))
+            let i = r.iter().position(|x| x.id == self.id)?;
+            Some(r.remove(i))
         });
+        let Some(registry) = registry else { return };
         // SAFETY: registered objects unregister themselves when freed,
         // so every non-null entry points to a live Rc.
         let (thunks, envs) = unsafe {
             (
-                hold(thunks.into_iter().filter(|p| !p.is_null())),
-                hold(envs.into_iter().filter(|p| !p.is_null())),
+                hold(registry.thunks.into_iter().filter(|p| !p.is_null())),
+                hold(registry.envs.into_iter().filter(|p| !p.is_null())),
             )
         };
         for t in &thunks {
@@ -687,5 +743,20 @@ impl Value {
             self,
             Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// Every lazy value is one of these: keep them small.
+    #[test]
+    fn cells_and_frames_stay_small() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Thunk>(), 16);
+        assert_eq!(std::mem::size_of::<ThunkCell>(), 40);
+        assert_eq!(std::mem::size_of::<Attr>(), 32);
+        assert_eq!(std::mem::size_of::<EnvFrame>(), 80);
     }
 }

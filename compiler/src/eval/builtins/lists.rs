@@ -61,7 +61,10 @@ fn map(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let l = ev.arg_list(&a[1], s)?;
     let out = l
         .iter()
-        .map(|t| ev.heap.thunk(ThunkState::Apply(f.clone(), t.clone())))
+        .map(|t| {
+            ev.heap
+                .thunk(ThunkState::Apply(Box::new((f.clone(), t.clone()))))
+        })
         .collect();
     Ok(Value::list(out))
 }
@@ -110,8 +113,10 @@ fn gen_list(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     }
     let out = (0..n)
         .map(|i| {
-            ev.heap
-                .thunk(ThunkState::Apply(f.clone(), Thunk::value(Value::Int(i))))
+            ev.heap.thunk(ThunkState::Apply(Box::new((
+                f.clone(),
+                Thunk::value(Value::Int(i)),
+            ))))
         })
         .collect();
     Ok(Value::list(out))
