@@ -16,10 +16,38 @@ pub enum ErrorKind {
     StackOverflow,
 }
 
+/// One pointer wide, so that `EvalResult<Value>` is returned in two
+/// registers; the fields are reached through `Deref`.
 #[derive(Clone, Debug)]
-pub struct EvalError {
+pub struct EvalError(Box<ErrorData>);
+
+#[derive(Clone, Debug)]
+pub struct ErrorData {
     pub kind: ErrorKind,
-    pub diag: Box<Diagnostic>,
+    pub diag: Diagnostic,
+}
+
+impl std::ops::Deref for EvalError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EvalError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
+impl EvalError {
+    pub fn from_diagnostic(kind: ErrorKind, diag: Diagnostic) -> Self {
+        EvalError(Box::new(ErrorData { kind, diag }))
+    }
+    /// The diagnostic, taken out.
+    pub fn into_diagnostic(self) -> Diagnostic {
+        self.0.diag
+    }
 }
 
 pub type EvalResult<T> = Result<T, EvalError>;
@@ -31,10 +59,7 @@ impl EvalError {
         msg: impl Into<String>,
         span: Option<Span>,
     ) -> Self {
-        EvalError {
-            kind,
-            diag: Box::new(Diagnostic::new(code, msg, span)),
-        }
+        EvalError::from_diagnostic(kind, Diagnostic::new(code, msg, span))
     }
     pub fn catchable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)

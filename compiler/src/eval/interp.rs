@@ -717,12 +717,9 @@ impl Evaluator {
     pub fn call_value(&mut self, f: Value, arg: Thunk, span: Option<Span>) -> EvalResult<Value> {
         match f {
             Value::Lambda(c) => {
-                self.enter().map_err(|e| EvalError {
-                    diag: Box::new(crate::diagnostic::Diagnostic {
-                        span: e.diag.span.or(span),
-                        ..*e.diag
-                    }),
-                    ..e
+                self.enter().map_err(|mut e| {
+                    e.diag.span = e.diag.span.or(span);
+                    e
                 })?;
                 let r = self.call_lambda(&c.def, &c.env, arg, span);
                 self.leave();
@@ -801,15 +798,11 @@ impl Evaluator {
         self.enter()?;
         let r = (op.f)(self, args, s);
         self.leave();
-        r.map_err(|e| {
+        r.map_err(|mut e| {
             if e.diag.span.is_none() && span.is_some() {
-                EvalError {
-                    diag: Box::new(crate::diagnostic::Diagnostic { span, ..*e.diag }),
-                    ..e
-                }
-            } else {
-                e
+                e.diag.span = span;
             }
+            e
         })
         .map_err(|e| e.context(format!("while calling the '{}' builtin", op.name), span))
     }

@@ -216,12 +216,13 @@ impl Evaluator {
 
     /// Parses and evaluates a file (as `import` does).
     pub fn eval_file(&mut self, path: &Path) -> Result<Value, Vec<Diagnostic>> {
-        self.import_path(path, None).map_err(|e| vec![*e.diag])
+        self.import_path(path, None)
+            .map_err(|e| vec![e.into_diagnostic()])
     }
 
     pub fn eval_string(&mut self, text: &str, dir: PathBuf) -> Result<Value, Vec<Diagnostic>> {
         let e = self.parse("«string»".into(), dir, text)?;
-        self.eval_root(&e).map_err(|e| vec![*e.diag])
+        self.eval_root(&e).map_err(|e| vec![e.into_diagnostic()])
     }
 
     /// `import path`: parse once, evaluate once, cache.
@@ -267,18 +268,13 @@ impl Evaluator {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("/"));
         let placeholder = self.add_source(path.display().to_string(), dir.clone(), "".into());
-        let text = crate::syntax::decode(&bytes, placeholder).map_err(|d| EvalError {
-            kind: ErrorKind::Other,
-            diag: d,
-        })?;
+        let text = crate::syntax::decode(&bytes, placeholder)
+            .map_err(|d| EvalError::from_diagnostic(ErrorKind::Other, *d))?;
         let file = self.add_source(path.display().to_string(), dir, text.into());
         self.parse_file(file, scoped).map_err(|mut ds| {
             let mut first = ds.remove(0);
             first.related = ds;
-            EvalError {
-                kind: ErrorKind::Other,
-                diag: Box::new(first),
-            }
+            EvalError::from_diagnostic(ErrorKind::Other, first)
         })
     }
 

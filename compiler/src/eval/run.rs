@@ -116,10 +116,7 @@ impl Evaluator {
                 let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
                 let parsed = self
                     .parse("«arg»".into(), cwd, e)
-                    .map_err(|mut d| EvalError {
-                        kind: ErrorKind::Other,
-                        diag: Box::new(d.remove(0)),
-                    })?;
+                    .map_err(|mut d| EvalError::from_diagnostic(ErrorKind::Other, d.remove(0)))?;
                 let env = self.base_env.clone();
                 Ok(self.thunk_of(&parsed, &env))
             }

@@ -758,5 +758,7 @@ mod size_tests {
         assert_eq!(std::mem::size_of::<ThunkCell>(), 40);
         assert_eq!(std::mem::size_of::<Attr>(), 32);
         assert_eq!(std::mem::size_of::<EnvFrame>(), 80);
+        // Returned in two registers.
+        assert_eq!(std::mem::size_of::<crate::eval::EvalResult<Value>>(), 16);
     }
 }

@@ -23,7 +23,7 @@ pub fn check_with(cfg: &mut Configuration, index: Option<&OptionsIndex>) -> Vec<
     let options = match cfg.field("options") {
         Ok(o) => o,
         Err(e) => {
-            out.extend(e.diag.flatten());
+            out.extend(e.into_diagnostic().flatten());
             return out;
         }
     };
@@ -98,7 +98,7 @@ fn against_index(
 ) {
     let mut findings = Vec::new();
     if let Err(e) = check_definition(&mut cfg.ev, index, path, value, &mut findings) {
-        out.extend(e.diag.flatten());
+        out.extend(e.into_diagnostic().flatten());
         return;
     }
     // The line of the option's last name, inside the definition.
@@ -307,7 +307,7 @@ fn walk(
         let v = match cfg.thunk_value(&t) {
             Ok(v) => v,
             Err(e) => {
-                push_unique(out, seen, *e.diag);
+                push_unique(out, seen, e.into_diagnostic());
                 continue;
             }
         };
@@ -315,7 +315,7 @@ fn walk(
         match cfg.is_option(&v) {
             Ok(true) => check_option(cfg, &v, path, out, seen),
             Ok(false) => walk(cfg, &v, path, out, seen),
-            Err(e) => push_unique(out, seen, *e.diag),
+            Err(e) => push_unique(out, seen, e.into_diagnostic()),
         }
         path.pop();
     }
@@ -377,7 +377,7 @@ fn check_option(
         Err(e) => Err(e),
     };
     let Err(e) = value else { return };
-    let mut d = *e.diag;
+    let mut d = e.into_diagnostic();
     let me = path.join(".");
     if let Some(other) = named_option(&d.message) {
         if other != me {
@@ -540,7 +540,7 @@ fn assertions(cfg: &mut Configuration, options: &Value, system: &str, out: &mut 
                 // A mistake in an option the assertion reads is reported
                 // by that option.
                 if named_option(&e.diag.message).is_none() {
-                    out.extend(e.diag.flatten());
+                    out.extend(e.into_diagnostic().flatten());
                 }
                 continue;
             }

@@ -38,7 +38,7 @@ pub enum OptionNode {
 }
 
 fn err(e: crate::eval::EvalError) -> Diagnostic {
-    *e.diag
+    e.into_diagnostic()
 }
 
 fn get_string(

@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::{EvalError, Value};
 
 fn eval_err(e: EvalError) -> Diagnostic {
-    *e.diag
+    e.into_diagnostic()
 }
 
 /// A default or example as Nix text: `literalExpression`s verbatim.

@@ -83,7 +83,7 @@ fn err(message: String) -> Vec<Diagnostic> {
 }
 
 fn eval_err(e: crate::eval::EvalError) -> Vec<Diagnostic> {
-    e.diag.flatten()
+    e.into_diagnostic().flatten()
 }
 
 /// Checks the configuration and writes its trees into `out`.
