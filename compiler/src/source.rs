@@ -122,6 +122,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// The file, if this map has it (a map may have been taken away).
+    pub fn try_get(&self, id: FileId) -> Option<&Rc<SourceFile>> {
+        self.files.get(id.0 as usize)
+    }
+
     /// The last file added under `name` (files are re-added on reload).
     pub fn find(&self, name: &str) -> Option<FileId> {
         self.files

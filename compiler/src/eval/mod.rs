@@ -371,9 +371,14 @@ impl Evaluator {
             calls.sort_by_key(|c| std::cmp::Reverse(c.1 .1));
             let _ = writeln!(self.stderr, "   calls  µs (inclusive)  function");
             for (span, (n, ns)) in calls.into_iter().take(40) {
-                let f = self.sources.get(span.file);
-                let (l, c) = f.line_col(span.start);
-                let _ = writeln!(self.stderr, "{n:>8} {:>10}  {}:{l}:{c}", ns / 1000, f.name);
+                let place = match self.sources.try_get(span.file) {
+                    Some(f) => {
+                        let (l, c) = f.line_col(span.start);
+                        format!("{}:{l}:{c}", f.name)
+                    }
+                    None => format!("file {} offset {}", span.file.0, span.start),
+                };
+                let _ = writeln!(self.stderr, "{n:>8} {:>10}  {place}", ns / 1000);
             }
         }
         if let Some(p) = self.profile_builtins.take() {
