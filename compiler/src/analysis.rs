@@ -6,6 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::{EvalOptions, Evaluator};
 use crate::lint::{self, Config, Finding, Fix};
 use crate::modules::options_index::OptionsIndex;
+use crate::modules::static_check::{check_definitions, DeclaredOptions};
 use crate::modules::{check_with, Configuration};
 use crate::source::{SourceFile, SourceMap, Span};
 use std::path::Path;
@@ -62,6 +63,23 @@ pub fn analyze(
     opts: &EvalOptions,
     reusable: &mut Option<Evaluator>,
 ) -> FileAnalysis {
+    analyze_with(path, text, evaluate, config, index, opts, reusable, None)
+}
+
+/// `analyze`, and without evaluation, with `declared`: the definitions
+/// are also checked against nixcfg's declared options (unknown names,
+/// literal values of the wrong type: `modules::static_check`).
+#[allow(clippy::too_many_arguments)]
+pub fn analyze_with(
+    path: &Path,
+    text: &str,
+    evaluate: bool,
+    config: &Config,
+    index: Option<&OptionsIndex>,
+    opts: &EvalOptions,
+    reusable: &mut Option<Evaluator>,
+    declared: Option<&DeclaredOptions>,
+) -> FileAnalysis {
     let name = path.display().to_string();
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut sources = SourceMap::default();
@@ -88,6 +106,9 @@ pub fn analyze(
         }
         if let Err(ds) = ev.lower_parsed(file, &parsed, None) {
             errors = ds.into_iter().flat_map(|d| d.flatten()).collect();
+        }
+        if let (Some(declared), true) = (declared, parsed.errors.is_empty()) {
+            errors.extend(check_definitions(&parsed.root, file, declared, ev));
         }
         sources = std::mem::take(&mut ev.sources);
     }

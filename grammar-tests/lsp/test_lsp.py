@@ -426,3 +426,30 @@ async def test_references_of_an_option_are_its_definitions(client: LanguageClien
     )
     found = {(pathlib.Path(r.uri.removeprefix("file://")).name, r.range.start.line) for r in refs}
     assert ("configuration.nix", 3) in found and ("extra.nix", 2) in found, refs
+
+
+async def test_option_mistakes_are_shown_before_the_evaluation_ends(client: LanguageClient, tmp_path):
+    # An import that takes a while to evaluate.
+    (tmp_path / "slow.nix").write_text(
+        "{ ... }: { environment.etc.slow.text = toString (builtins.foldl' (a: b: a + b) 0"
+        " (builtins.genList (i: i) 3000000)); }\n"
+    )
+    text = """{ ... }:
+{
+  imports = [ ./slow.nix ];
+  users.users.alice = { isNormalUser = true; extraGrops = [ "wheel" ]; };
+  users.users.bob.isNormalUser = "yes";
+}
+"""
+    first = asyncio.ensure_future(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS))
+    await asyncio.sleep(0)
+    uri = open_doc(client, tmp_path / "configuration.nix", text)
+    params = await asyncio.wait_for(first, 60)
+    assert params.uri == uri and (uri, 1) not in client.completed
+    codes = {d.code for d in params.diagnostics}
+    assert {"nixcfg::type-mismatch", "nixcfg::unknown-option"} <= codes, params.diagnostics
+    unknown = next(d for d in params.diagnostics if d.code == "nixcfg::unknown-option")
+    assert "extraGroups" in unknown.message and unknown.range.start.line == 3, unknown
+    final = await diagnostics_of(client, uri, 1)
+    codes = {d.code for d in final}
+    assert {"nixcfg::type-mismatch", "nixcfg::unknown-option"} <= codes, final

@@ -49,7 +49,10 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(sender: Sender<Message>) -> Publisher {
+    pub fn new(
+        sender: Sender<Message>,
+        declared: Arc<nixcfg_compiler::modules::static_check::DeclaredOptions>,
+    ) -> Publisher {
         let queue: Arc<(Mutex<Queue>, Condvar)> = Arc::default();
         let q = queue.clone();
         let out = sender.clone();
@@ -60,7 +63,7 @@ impl Publisher {
             .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
             .spawn(move || {
                 nixcfg_compiler::eval::run::enter_eval_thread();
-                worker(q, out, acts)
+                worker(q, out, acts, declared)
             })
             .expect("spawning the analysis thread");
         Publisher {
@@ -117,6 +120,7 @@ fn worker(
     queue: Arc<(Mutex<Queue>, Condvar)>,
     sender: Sender<Message>,
     actions: crate::actions::Actions,
+    declared: Arc<nixcfg_compiler::modules::static_check::DeclaredOptions>,
 ) {
     let mut reusable = None;
     // Imported files each document's last analysis reported on.
@@ -144,6 +148,7 @@ fn worker(
             continue;
         };
         let evaluate = path.file_name().is_some_and(|n| n == "configuration.nix");
+        let is_configuration = evaluate;
         let opts = nixcfg_compiler::eval::EvalOptions {
             overlays: Arc::new(std::mem::take(&mut job.overlays)),
             cancel: Some(cancel),
@@ -153,8 +158,18 @@ fn worker(
         let config = nixcfg_compiler::lint::Config::default();
         let run = |evaluate: bool, reusable: &mut Option<nixcfg_compiler::eval::Evaluator>| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                nixcfg_compiler::analysis::analyze(
-                    &path, &job.text, evaluate, &config, None, &opts, reusable,
+                // Without evaluation, definitions are checked against
+                // the declared options (for a configuration.nix, until
+                // its evaluation says more).
+                nixcfg_compiler::analysis::analyze_with(
+                    &path,
+                    &job.text,
+                    evaluate,
+                    &config,
+                    None,
+                    &opts,
+                    reusable,
+                    (!evaluate && is_configuration).then_some(&*declared),
                 )
             }))
             .ok()

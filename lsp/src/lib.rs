@@ -54,7 +54,7 @@ pub fn run_stdio() -> Result<(), Box<dyn Error + Send + Sync>> {
     conn.initialize(serde_json::to_value(caps)?)?;
     let options = options::OptionTree::load();
     let mut docs = Documents::default();
-    let publisher = diagnostics::Publisher::new(conn.sender.clone());
+    let publisher = diagnostics::Publisher::new(conn.sender.clone(), options.declared.clone());
     for msg in &conn.receiver {
         match msg {
             Message::Request(req) => {

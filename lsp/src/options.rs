@@ -2,7 +2,8 @@
 //! segment; `<name>` and `*` stand for any attribute name / list item.
 
 use nixcfg_compiler::modules::reference::{option_docs, OptionDoc};
-use nixcfg_compiler::modules::Configuration;
+use nixcfg_compiler::modules::static_check::DeclaredOptions;
+use nixcfg_compiler::modules::{closed_namespaces, Configuration};
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -16,17 +17,22 @@ pub struct OptionTree {
     /// Names of `builtins` and of nixcfg's `lib`, for `builtins.`/`lib.`.
     pub builtins: Vec<String>,
     pub lib: Vec<String>,
+    /// The same options for checking definitions without evaluation.
+    pub declared: std::sync::Arc<DeclaredOptions>,
 }
 
 impl OptionTree {
     /// Evaluates the embedded modules once (on a big stack).
     pub fn load() -> OptionTree {
-        let (docs, builtins, lib) = nixcfg_compiler::eval::run::with_big_stack(|| {
+        let (docs, closed, builtins, lib) = nixcfg_compiler::eval::run::with_big_stack(|| {
             let opts = nixcfg_compiler::eval::EvalOptions::default();
-            let docs = Configuration::load_embedded(opts.clone())
-                .ok()
-                .and_then(|mut c| option_docs(&mut c).ok())
-                .unwrap_or_default();
+            let (docs, closed) = match Configuration::load_embedded(opts.clone()) {
+                Ok(mut c) => (
+                    option_docs(&mut c).unwrap_or_default(),
+                    closed_namespaces(&mut c),
+                ),
+                Err(_) => (Vec::new(), Vec::new()),
+            };
             let mut ev = nixcfg_compiler::eval::Evaluator::new(opts);
             let mut names = |expr: &str| -> Vec<String> {
                 match ev.eval_string(expr, "/".into()) {
@@ -41,8 +47,9 @@ impl OptionTree {
             };
             let b = names("builtins");
             let l = names("import <nixcfg/lib>");
-            (docs, b, l)
+            (docs, closed, b, l)
         });
+        let declared = std::sync::Arc::new(DeclaredOptions::new(&docs, closed));
         let mut root = Node::default();
         for d in docs {
             let mut node = &mut root;
@@ -55,6 +62,7 @@ impl OptionTree {
             root,
             builtins,
             lib,
+            declared,
         }
     }
 

@@ -73,7 +73,7 @@ fn span_of(cfg: &mut Configuration, pos: &Value) -> Option<Span> {
 /// Option paths under which every option is declared (from the embedded
 /// modules): an undeclared option there is a mistake; elsewhere it is an
 /// option nixcfg does not compile.
-fn closed_namespaces(cfg: &mut Configuration) -> Vec<Vec<String>> {
+pub fn closed_namespaces(cfg: &mut Configuration) -> Vec<Vec<String>> {
     let Ok(config) = cfg.field("config") else {
         return Vec::new();
     };
@@ -371,20 +371,63 @@ fn check_option(
     out: &mut Vec<Diagnostic>,
     seen: &mut std::collections::HashSet<String>,
 ) {
-    let value = match cfg.get(opt, "value") {
-        Ok(Some(v)) => cfg.ev.force_deep(&v).map(|_| v),
+    let errors = match cfg.get(opt, "value") {
+        Ok(Some(v)) => force_each(cfg, &v),
         Ok(None) => return,
-        Err(e) => Err(e),
+        Err(e) => vec![e],
     };
-    let Err(e) = value else { return };
+    for e in errors {
+        report_option_error(cfg, opt, path, e, out, seen);
+    }
+}
+
+/// Forces a value completely; a set attribute by attribute, so that a
+/// mistake in one submodule instance does not hide another's.
+fn force_each(cfg: &mut Configuration, v: &Value) -> Vec<crate::eval::EvalError> {
+    let entries: Vec<_> = match cfg.ev.force(&crate::eval::Thunk::value(v.clone())) {
+        Ok(Value::Attrs(a)) => a.entries.iter().map(|e| e.value.clone()).collect(),
+        Ok(other) => return cfg.ev.force_deep(&other).err().into_iter().collect(),
+        Err(e) => return vec![e],
+    };
+    let mut errors = Vec::new();
+    for t in entries {
+        let r = cfg.ev.force(&t).and_then(|x| cfg.ev.force_deep(&x));
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    }
+    errors
+}
+
+fn report_option_error(
+    cfg: &mut Configuration,
+    opt: &Value,
+    path: &[String],
+    e: crate::eval::EvalError,
+    out: &mut Vec<Diagnostic>,
+    seen: &mut std::collections::HashSet<String>,
+) {
     let mut d = e.into_diagnostic();
     let me = path.join(".");
     if let Some(other) = named_option(&d.message) {
         if other != me {
             // An undeclared option inside this option's submodules (a
             // user's `extraGrops`) is reported here, at its own line.
-            if other.starts_with(&format!("{me}.")) && d.message.contains("does not exist") {
-                let diag = unknown_in_submodule(cfg, opt, &other, &d.message);
+            if let Some(inner) = other.strip_prefix(&format!("{me}.")) {
+                let diag = if d.message.contains("does not exist") {
+                    unknown_in_submodule(cfg, opt, &other, inner, &d.message)
+                } else {
+                    // A mistake in a submodule instance's definition (a
+                    // user's `isNormalUser = "yes"`): nothing else
+                    // checks the instances' options, so it is reported
+                    // here, at that definition.
+                    let mut diag = d.clone();
+                    diag.span = locate_in_definitions(cfg, opt, inner).or(diag.span);
+                    diag.label = Some(format!("definition of `{other}'"));
+                    diag.trace.retain(|(_, s)| !in_library(cfg, *s));
+                    diag.code = classify(&diag.message).unwrap_or(diag.code);
+                    diag
+                };
                 push_unique(out, seen, diag);
             }
             // Otherwise it is another option's mistake, met while
@@ -441,23 +484,10 @@ fn unknown_in_submodule(
     cfg: &mut Configuration,
     opt: &Value,
     name: &str,
+    inner: &str,
     message: &str,
 ) -> Diagnostic {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let mut span = None;
-    for s in definition_spans(cfg, opt) {
-        let f = cfg.ev.sources.get(s.file);
-        let text = &f.text[s.start as usize..];
-        if let Some(i) = find_word(text, last) {
-            let start = s.start + i as u32;
-            span = Some(Span {
-                file: s.file,
-                start,
-                end: start + last.len() as u32,
-            });
-            break;
-        }
-    }
+    let span = locate_in_definitions(cfg, opt, inner);
     let mut d = Diagnostic::new(
         "nixcfg::unknown-option",
         format!("The option `{name}' does not exist."),
@@ -471,6 +501,45 @@ fn unknown_in_submodule(
         }
     }
     d
+}
+
+/// Where `inner` (`alice.extraGroups`: names below the option `opt`) is
+/// written in the definitions of `opt`: each name found after the one
+/// before it, so that the right instance's line is named; else where
+/// the last name first occurs.
+fn locate_in_definitions(cfg: &mut Configuration, opt: &Value, inner: &str) -> Option<Span> {
+    let names: Vec<&str> = inner.split('.').collect();
+    let last = *names.last()?;
+    let spans = definition_spans(cfg, opt);
+    let at = |s: &Span, off: usize| Span {
+        file: s.file,
+        start: s.start + off as u32,
+        end: s.start + (off + last.len()) as u32,
+    };
+    for s in &spans {
+        let text = &cfg.ev.sources.get(s.file).text[s.start as usize..];
+        let mut from = 0;
+        let mut found = None;
+        for n in &names {
+            match find_word(&text[from..], n) {
+                Some(i) => {
+                    found = Some(from + i);
+                    from += i + n.len();
+                }
+                None => {
+                    found = None;
+                    break;
+                }
+            }
+        }
+        if let Some(off) = found {
+            return Some(at(s, off));
+        }
+    }
+    spans.iter().find_map(|s| {
+        let text = &cfg.ev.sources.get(s.file).text[s.start as usize..];
+        find_word(text, last).map(|off| at(s, off))
+    })
 }
 
 /// The first occurrence of `word` in `text` not inside a longer name.

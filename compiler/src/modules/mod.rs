@@ -8,8 +8,9 @@ pub mod lib_docs;
 mod options;
 pub mod options_index;
 pub mod reference;
+pub mod static_check;
 
-pub use check::{check, check_with};
+pub use check::{check, check_with, closed_namespaces};
 pub use options::{describe, OptionInfo, OptionNode};
 
 use crate::diagnostic::Diagnostic;

@@ -43,6 +43,30 @@ impl OptionsIndex {
         Ok(index)
     }
 
+    /// An index of option paths (with `<name>` and `*` placeholders) and
+    /// their type descriptions.
+    pub fn from_types(options: impl IntoIterator<Item = (Vec<String>, String)>) -> OptionsIndex {
+        let mut index = OptionsIndex::default();
+        for (loc, ty) in options {
+            let mut node = &mut index.root;
+            for part in loc {
+                node = node.children.entry(part).or_default();
+            }
+            node.option = Some(ty);
+        }
+        index
+    }
+
+    /// The type description of the option at `path` (None when the path
+    /// leads between options), or the index of the first name not known.
+    pub fn lookup(&self, path: &[String]) -> Result<Option<String>, usize> {
+        let mut node = &self.root;
+        for (i, p) in path.iter().enumerate() {
+            node = Self::child(node, p).ok_or(i)?;
+        }
+        Ok(node.option.clone())
+    }
+
     fn child<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
         node.children
             .get(key)
