@@ -202,6 +202,9 @@ fn check_file(
         index,
         &crate::config_eval_options(),
         reusable,
+        // A configuration's evaluation checks its options (those of the
+        // files it imports too).
+        None,
     );
     out.diags = a.diags;
     out.sources = a.sources;

@@ -54,23 +54,11 @@ fn lint_diagnostic(f: &Finding, file: crate::source::FileId) -> Diagnostic {
 /// buffer given in `opts.overlays`). `evaluate`: evaluate it as a
 /// configuration. `reusable`: an evaluator kept between files that are
 /// not evaluated.
-pub fn analyze(
-    path: &Path,
-    text: &str,
-    evaluate: bool,
-    config: &Config,
-    index: Option<&OptionsIndex>,
-    opts: &EvalOptions,
-    reusable: &mut Option<Evaluator>,
-) -> FileAnalysis {
-    analyze_with(path, text, evaluate, config, index, opts, reusable, None)
-}
-
-/// `analyze`, and without evaluation, with `declared`: the definitions
-/// are also checked against nixcfg's declared options (unknown names,
-/// literal values of the wrong type: `modules::static_check`).
+/// `declared`, for a file not evaluated: its definitions are checked
+/// against nixcfg's declared options (unknown names, literal values of
+/// the wrong type: `modules::static_check`).
 #[allow(clippy::too_many_arguments)]
-pub fn analyze_with(
+pub fn analyze(
     path: &Path,
     text: &str,
     evaluate: bool,

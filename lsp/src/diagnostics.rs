@@ -161,7 +161,7 @@ fn worker(
                 // Without evaluation, definitions are checked against
                 // the declared options (for a configuration.nix, until
                 // its evaluation says more).
-                nixcfg_compiler::analysis::analyze_with(
+                nixcfg_compiler::analysis::analyze(
                     &path,
                     &job.text,
                     evaluate,

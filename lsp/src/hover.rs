@@ -66,16 +66,8 @@ fn markdown(value: String) -> Hover {
 /// The unit file of `systemd.services.<name>` or the passwd line of
 /// `users.users.<name>`, from an evaluation of the file (as a module).
 fn preview(file: &std::path::Path, docs: &Documents, path: &[String]) -> Option<String> {
-    let file = file.to_path_buf();
     let path = path.to_vec();
-    let overlays = docs.overlays();
-    nixcfg_compiler::eval::run::with_big_stack(move || {
-        let opts = nixcfg_compiler::eval::EvalOptions {
-            overlays: std::sync::Arc::new(overlays),
-            time_budget: Some(std::time::Duration::from_secs(3)),
-            ..Default::default()
-        };
-        let mut cfg = nixcfg_compiler::modules::Configuration::load(&file, opts, false).ok()?;
+    crate::evaluated::with_configuration(file, docs, move |cfg| {
         let config = cfg.field("config").ok()?;
         let name = &path[2];
         if path[0] == "systemd" {

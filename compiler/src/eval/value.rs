@@ -507,24 +507,20 @@ fn register<T>(list: &mut Vec<*const T>, free: &mut Vec<u32>, p: *const T) -> u3
     }
 }
 
-/// Registers `p` with the current evaluator; `UNREGISTERED` if none.
-fn register_thunk(p: *const ThunkCell) -> u64 {
+/// Registers a thunk cell (`env` false) or a frame with the current
+/// evaluator; `UNREGISTERED` if there is none.
+fn register_object(p: *const (), env: bool) -> u64 {
     REGISTRIES.with(|r| {
         let mut r = r.borrow_mut();
         let Some(r) = r.last_mut() else {
             return UNREGISTERED;
         };
-        encode(r.id, register(&mut r.thunks, &mut r.free_thunks, p))
-    })
-}
-
-fn register_env(p: *const EnvFrame) -> u64 {
-    REGISTRIES.with(|r| {
-        let mut r = r.borrow_mut();
-        let Some(r) = r.last_mut() else {
-            return UNREGISTERED;
+        let index = if env {
+            register(&mut r.envs, &mut r.free_envs, p as *const EnvFrame)
+        } else {
+            register(&mut r.thunks, &mut r.free_thunks, p as *const ThunkCell)
         };
-        encode(r.id, register(&mut r.envs, &mut r.free_envs, p))
+        encode(r.id, index)
     })
 }
 
@@ -573,7 +569,8 @@ impl Thunk {
         if c.reg.get() != UNREGISTERED {
             return;
         }
-        c.reg.set(register_thunk(Rc::as_ptr(c)));
+        c.reg
+            .set(register_object(Rc::as_ptr(c) as *const (), false));
         maybe_collect();
     }
 }
@@ -626,7 +623,8 @@ impl Heap {
     /// A frame whose slots may refer back to it (`let`, `rec`, defaults).
     pub fn rec_env(&mut self, slots: Slots, parent: Option<Env>) -> Env {
         let env = self.env(slots, parent);
-        env.reg.set(register_env(Rc::as_ptr(&env)));
+        env.reg
+            .set(register_object(Rc::as_ptr(&env) as *const (), true));
         maybe_collect();
         env
     }
