@@ -7,7 +7,15 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
 #[derive(Clone, Copy)]
-pub struct Sym(&'static &'static str);
+pub struct Sym(&'static SymData);
+
+/// An interned name: its text, and its first eight bytes as a big-endian
+/// number, so that most comparisons in name order are one integer
+/// comparison (sets are kept sorted by name).
+pub struct SymData {
+    prefix: u64,
+    text: &'static str,
+}
 
 impl PartialEq for Sym {
     #[inline]
@@ -20,7 +28,7 @@ impl Eq for Sym {}
 impl std::hash::Hash for Sym {
     #[inline]
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (self.0 as *const &str as usize).hash(h)
+        (self.0 as *const SymData as usize).hash(h)
     }
 }
 
@@ -55,7 +63,11 @@ impl Sym {
                 Some(&sym) => sym,
                 None => {
                     let text: &'static str = Box::leak(s.to_owned().into_boxed_str());
-                    let sym = Sym(Box::leak(Box::new(text)));
+                    let mut bytes = [0u8; 8];
+                    let n = text.len().min(8);
+                    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+                    let prefix = u64::from_be_bytes(bytes);
+                    let sym = Sym(Box::leak(Box::new(SymData { prefix, text })));
                     map.insert(text, sym);
                     sym
                 }
@@ -67,7 +79,21 @@ impl Sym {
 
     #[inline]
     pub fn as_str(self) -> &'static str {
-        self.0
+        self.0.text
+    }
+
+    /// The order of the names' texts (byte-wise, as Nix sorts names).
+    #[inline]
+    pub fn cmp_text(self, other: Sym) -> std::cmp::Ordering {
+        if std::ptr::eq(self.0, other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        // Equal prefixes (or a name that is a prefix of the other's first
+        // eight bytes, padded with zeros) need the texts.
+        match self.0.prefix.cmp(&other.0.prefix) {
+            std::cmp::Ordering::Equal => self.0.text.cmp(other.0.text),
+            o => o,
+        }
     }
 }
 

@@ -130,7 +130,7 @@ impl Attrs {
 
     /// Sorts by name; on equal names the last one wins.
     pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
-        entries.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        entries.sort_by(|a, b| a.name.cmp_text(b.name));
         entries.dedup_by(|later, earlier| {
             if later.name == earlier.name {
                 std::mem::swap(later, earlier);
@@ -163,14 +163,7 @@ impl Attrs {
 
     /// Position of `name` in the sorted entries, or where it would go.
     fn search(&self, name: Sym) -> Result<usize, usize> {
-        let key = name.as_str();
-        self.entries.binary_search_by(|a| {
-            if a.name == name {
-                std::cmp::Ordering::Equal
-            } else {
-                a.name.as_str().cmp(key)
-            }
-        })
+        self.entries.binary_search_by(|a| a.name.cmp_text(name))
     }
 
     /// `self // other`: a merge of two sorted runs, `other` winning.
@@ -207,7 +200,7 @@ impl Attrs {
                 j += 1;
                 continue;
             }
-            match a[i].name.as_str().cmp(b[j].name.as_str()) {
+            match a[i].name.cmp_text(b[j].name) {
                 std::cmp::Ordering::Less => {
                     out.push(a[i].clone());
                     i += 1;

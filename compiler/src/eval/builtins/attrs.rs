@@ -61,7 +61,7 @@ fn remove_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 
 /// Builds a set from entries in which the first of equal names wins.
 pub fn first_wins(mut entries: Vec<Attr>) -> Attrs {
-    entries.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+    entries.sort_by(|a, b| a.name.cmp_text(b.name));
     entries.dedup_by(|later, earlier| later.name == earlier.name);
     Attrs::from_sorted(entries)
 }
