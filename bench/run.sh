@@ -23,7 +23,7 @@ for w in bench/workloads/*.nix; do
     name=$(basename "$w" .nix)
     hyperfine -N -w 1 -r "$runs" --export-json "$tmp/$name.json" \
         "nix-instantiate --eval --strict $w" "$nixcfg nix-instantiate --eval --strict $w" >/dev/null 2>&1
-    read -r tn to < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"]*1000, r[1]["mean"]*1000)' "$tmp/$name.json")
+    read -r tn to < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["median"]*1000, r[1]["median"]*1000)' "$tmp/$name.json")
     mn=$(peak_kb nix-instantiate --eval --strict "$w")
     mo=$(peak_kb "$nixcfg" nix-instantiate --eval --strict "$w")
     echo "$name $tn $to $mn $mo" >> "$tmp/all"
