@@ -106,6 +106,9 @@ pub struct Evaluator {
     pub(crate) drv_hashes: FxHashMap<String, [u8; 32]>,
     /// `builtins.toFile` results: store path → (contents, references).
     pub text_files: FxHashMap<String, (String, Vec<String>)>,
+    /// Attribute names as string values (`attrNames`, `mapAttrs`), made
+    /// once per name.
+    pub(crate) name_strings: FxHashMap<Sym, Value>,
     /// Calls per function, when `NIXCFG_PROFILE` is set (printed at the end).
     pub(crate) profile: Option<FxHashMap<Span, (u64, u64)>>,
     /// Calls and inclusive microseconds per builtin, likewise.
@@ -138,6 +141,7 @@ impl Evaluator {
             derivations: FxHashMap::default(),
             drv_hashes: FxHashMap::default(),
             text_files: FxHashMap::default(),
+            name_strings: FxHashMap::default(),
             profile: std::env::var_os("NIXCFG_PROFILE").map(|_| FxHashMap::default()),
             profile_builtins: std::env::var_os("NIXCFG_PROFILE").map(|_| FxHashMap::default()),
         };
@@ -341,6 +345,14 @@ impl Evaluator {
 }
 
 impl Evaluator {
+    /// The string value of an attribute name, shared by every use.
+    pub fn name_string(&mut self, name: Sym) -> Value {
+        self.name_strings
+            .entry(name)
+            .or_insert_with(|| Value::str(name.as_str()))
+            .clone()
+    }
+
     pub fn opts_has_feature(&self, f: &str) -> bool {
         self.opts.features.iter().any(|x| x == f)
     }

@@ -12,7 +12,7 @@ fn attr_names(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(Value::list(
         set.entries
             .iter()
-            .map(|e| Thunk::value(Value::str(e.name.as_str())))
+            .map(|e| Thunk::value(ev.name_string(e.name)))
             .collect(),
     ))
 }
@@ -104,9 +104,10 @@ fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
         .entries
         .iter()
         .map(|e| {
+            let name = ev.name_string(e.name);
             let t = ev.heap.thunk(ThunkState::Apply2(Box::new((
                 f.clone(),
-                Thunk::value(Value::str(e.name.as_str())),
+                Thunk::value(name),
                 e.value.clone(),
             ))));
             // Like Nix, the mapped set has no positions.
@@ -187,9 +188,10 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value>
         .into_iter()
         .map(|n| {
             let vals = groups.remove(&n).unwrap_or_default();
+            let name = ev.name_string(n);
             let t = ev.heap.thunk(ThunkState::Apply2(Box::new((
                 f.clone(),
-                Thunk::value(Value::str(n.as_str())),
+                Thunk::value(name),
                 Thunk::value(Value::list(vals)),
             ))));
             Attr {
