@@ -218,3 +218,82 @@ pub fn forces_first(e: &Expr, slot: u32) -> bool {
         _ => false,
     }
 }
+
+/// Whether `e`, evaluated `depth` frames below the frame of a variable in
+/// slot `slot`, may read that variable. Follows the frames evaluation
+/// makes: `let` and `rec` bindings, function bodies and defaults, and the
+/// body of `with` one frame deeper; `inherit x;` in the enclosing frame.
+pub fn mentions(e: &Expr, depth: u32, slot: u32) -> bool {
+    let bindings = |b: &Bindings, inner: u32, sources_inner: bool| {
+        b.list.iter().any(|x| match &x.value {
+            BindingValue::Expr(e) => mentions(e, inner, slot),
+            BindingValue::Inherit(e) => mentions(e, depth, slot),
+            BindingValue::InheritFrom { .. } => false,
+        }) || b
+            .inherit_sources
+            .iter()
+            .any(|s| mentions(s, if sources_inner { inner } else { depth }, slot))
+    };
+    let keys = |path: &[AttrKey], d: u32| {
+        path.iter()
+            .any(|k| matches!(k, AttrKey::Dynamic(e) if mentions(e, d, slot)))
+    };
+    match e {
+        Expr::Var { depth: d, slot: s } => *d == depth && *s == slot,
+        Expr::Const(_) | Expr::WithVar { .. } | Expr::SearchPath { .. } | Expr::CurPos(_) => false,
+        Expr::Attrs(def) => {
+            let inner = if def.rec { depth + 1 } else { depth };
+            bindings(&def.bindings, inner, def.rec)
+                || def
+                    .dynamics
+                    .iter()
+                    .any(|(k, v, _)| mentions(k, inner, slot) || mentions(v, inner, slot))
+        }
+        Expr::List(items) => items.iter().any(|x| mentions(x, depth, slot)),
+        Expr::Select {
+            target,
+            path,
+            default,
+            ..
+        } => {
+            mentions(target, depth, slot)
+                || keys(path, depth)
+                || default.as_ref().is_some_and(|d| mentions(d, depth, slot))
+        }
+        Expr::HasAttr { target, path } => mentions(target, depth, slot) || keys(path, depth),
+        Expr::Lambda(def) => {
+            let inner = depth + 1;
+            let defaults = match &def.param {
+                Param::Pattern { formals, .. } => formals
+                    .iter()
+                    .any(|f| f.default.as_ref().is_some_and(|d| mentions(d, inner, slot))),
+                Param::Ident => false,
+            };
+            defaults || mentions(&def.body, inner, slot)
+        }
+        Expr::Apply { func, args, .. } => {
+            mentions(func, depth, slot) || args.iter().any(|a| mentions(a, depth, slot))
+        }
+        Expr::Let { bindings: b, body } => {
+            bindings(b, depth + 1, true) || mentions(body, depth + 1, slot)
+        }
+        Expr::With { namespace, body } => {
+            mentions(namespace, depth, slot) || mentions(body, depth + 1, slot)
+        }
+        Expr::If {
+            cond, then, else_, ..
+        } => {
+            mentions(cond, depth, slot)
+                || mentions(then, depth, slot)
+                || mentions(else_, depth, slot)
+        }
+        Expr::Assert { cond, body, .. } => {
+            mentions(cond, depth, slot) || mentions(body, depth, slot)
+        }
+        Expr::Not(x, _) | Expr::Neg(x, _) => mentions(x, depth, slot),
+        Expr::Bin { lhs, rhs, .. } => mentions(lhs, depth, slot) || mentions(rhs, depth, slot),
+        Expr::Interp { parts, .. } | Expr::PathInterp { parts, .. } => {
+            parts.iter().any(|p| mentions(p, depth, slot))
+        }
+    }
+}

@@ -166,6 +166,21 @@ impl Attrs {
         self.entries.binary_search_by(|a| a.name.cmp_text(name))
     }
 
+    /// `self // other` in place (for a set nothing else holds): each name
+    /// of a small `other` is put where it belongs, no other entry copied.
+    pub fn update_in_place(&mut self, other: &Attrs) {
+        if other.entries.len() * 8 >= self.entries.len() {
+            *self = self.update(other);
+            return;
+        }
+        for x in &other.entries {
+            match self.search(x.name) {
+                Ok(i) => self.entries[i] = x.clone(),
+                Err(i) => self.entries.insert(i, x.clone()),
+            }
+        }
+    }
+
     /// `self // other`: a merge of two sorted runs, `other` winning.
     pub fn update(&self, other: &Attrs) -> Attrs {
         let (a, b) = (&self.entries, &other.entries);
