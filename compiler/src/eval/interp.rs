@@ -622,45 +622,49 @@ impl Evaluator {
 
     fn eval_attrs(&mut self, def: &Rc<AttrsDef>, env: &Env) -> EvalResult<Value> {
         let b = &def.bindings;
-        let (scope, thunks): (Env, Vec<Thunk>) = if def.rec {
+        // The entries are made in name order (`def.sorted`) at once: no
+        // intermediate vectors.
+        let attr = |binding: &Binding, value: Thunk| Attr {
+            name: binding.name,
+            value,
+            pos: Pos::from(binding.span),
+        };
+        let (scope, entries): (Env, Vec<Attr>) = if def.rec {
             let frame = self.make_rec_frame(b, env);
-            let slots = frame.slots.borrow()[..b.list.len()].to_vec();
-            (frame, slots)
+            let entries = {
+                let slots = frame.slots.borrow();
+                def.sorted
+                    .iter()
+                    .map(|&i| attr(&b.list[i as usize], slots[i as usize].clone()))
+                    .collect()
+            };
+            (frame, entries)
         } else {
             let sources: Vec<Thunk> = b
                 .inherit_sources
                 .iter()
                 .map(|s| self.thunk_of(s, env))
                 .collect();
-            let thunks = b
-                .list
+            let entries = def
+                .sorted
                 .iter()
-                .map(|binding| match &binding.value {
-                    BindingValue::Expr(e) | BindingValue::Inherit(e) => self.thunk_of(e, env),
-                    BindingValue::InheritFrom { source, name, span } => {
-                        self.heap.thunk(ThunkState::Select(Box::new((
-                            sources[*source as usize].clone(),
-                            *name,
-                            *span,
-                        ))))
-                    }
+                .map(|&i| {
+                    let binding = &b.list[i as usize];
+                    let value = match &binding.value {
+                        BindingValue::Expr(e) | BindingValue::Inherit(e) => self.thunk_of(e, env),
+                        BindingValue::InheritFrom { source, name, span } => {
+                            self.heap.thunk(ThunkState::Select(Box::new((
+                                sources[*source as usize].clone(),
+                                *name,
+                                *span,
+                            ))))
+                        }
+                    };
+                    attr(binding, value)
                 })
                 .collect();
-            (env.clone(), thunks)
+            (env.clone(), entries)
         };
-        let mut thunks: Vec<Option<Thunk>> = thunks.into_iter().map(Some).collect();
-        let entries: Vec<Attr> = def
-            .sorted
-            .iter()
-            .map(|&i| {
-                let binding = &b.list[i as usize];
-                Attr {
-                    name: binding.name,
-                    value: thunks[i as usize].take().expect("each binding once"),
-                    pos: Pos::from(binding.span),
-                }
-            })
-            .collect();
         let mut attrs = Attrs::from_sorted(entries);
         if def.rec {
             if let Some(ov) = attrs.get(self.syms.overrides).cloned() {
