@@ -239,7 +239,10 @@ impl Evaluator {
                 def: def.clone(),
                 env: env.clone(),
             }))),
-            _ => self.heap.thunk(ThunkState::Pending(e.clone(), env.clone())),
+            _ => match self.eager_value(e, env) {
+                Some(v) => Thunk::Val(v),
+                None => self.heap.thunk(ThunkState::Pending(e.clone(), env.clone())),
+            },
         }
     }
 
@@ -1118,7 +1121,13 @@ impl Evaluator {
     }
 
     #[inline(never)]
-    fn eval_bin_values(&mut self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
+    pub(crate) fn eval_bin_values(
+        &mut self,
+        op: BinOp,
+        a: Value,
+        b: Value,
+        span: Span,
+    ) -> EvalResult<Value> {
         match op {
             BinOp::Eq | BinOp::Neq => {
                 let eq = self.values_equal(&a, &b, span)?;

@@ -12,6 +12,7 @@
 pub mod builtins;
 pub mod coerce;
 pub mod cycles;
+mod eager;
 pub mod embedded;
 pub mod error;
 pub mod expr;
