@@ -5,7 +5,11 @@ diagnostics, the time of completion requests, and the server's memory
 afterwards.
     replay.py NIXCFG CONFIG_FILE EDITS
 Each edit changes one user's description (a one-line change, as typing
-does) and asks for a completion inside `users.users.<name>`."""
+does) and asks for a completion inside `users.users.<name>`. Diagnostics
+are timed three times: the first published (syntax, scopes, lints, option
+checks without evaluation), the evaluated ones of the edited definitions
+(`nixcfg/diagnosticsFocused`), and the final ones of the whole evaluation
+(`nixcfg/diagnosticsComplete`)."""
 import json, os, subprocess, sys, time
 
 nixcfg, path, edits = sys.argv[1], os.path.abspath(sys.argv[2]), int(sys.argv[3])
@@ -42,7 +46,7 @@ lines = text.split("\n")
 targets = [i for i, l in enumerate(lines) if 'description = "User ' in l]
 send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "nix", "version": 1, "text": text}}})
 wait(lambda m: m.get("method") == "nixcfg/diagnosticsComplete" and m["params"].get("version") == 1)
-diag, final, comp = [], [], []
+diag, focused, final, comp = [], [], [], []
 for k in range(edits):
     i = targets[k % len(targets)]
     lines[i] = lines[i].replace('description = "User ', 'description = "Edited User ', 1)
@@ -52,8 +56,13 @@ for k in range(edits):
     wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == version)
     diag.append(time.perf_counter() - t)
     # The diagnostics that need the evaluation (of a configuration.nix)
-    # come after the first ones; the server says when they are final.
-    wait(lambda m: m.get("method") == "nixcfg/diagnosticsComplete" and m["params"].get("version") == version)
+    # come after the first ones: those of the edited definitions
+    # (nixcfg/diagnosticsFocused), then those of the whole configuration
+    # (nixcfg/diagnosticsComplete).
+    m = wait(lambda m: m.get("method") in ("nixcfg/diagnosticsFocused", "nixcfg/diagnosticsComplete") and m["params"].get("version") == version)
+    focused.append(time.perf_counter() - t)
+    if m["method"] == "nixcfg/diagnosticsFocused":
+        wait(lambda m: m.get("method") == "nixcfg/diagnosticsComplete" and m["params"].get("version") == version)
     final.append(time.perf_counter() - t)
     col = lines[i].index("isNormalUser")
     t = time.perf_counter()
@@ -79,6 +88,7 @@ def pct(xs, q):
 
 print("%d lines, %d edits" % (len(lines), edits))
 print("first diagnostics after an edit: p50 %.1f ms, p95 %.1f ms" % (pct(diag, 0.5), pct(diag, 0.95)))
+print("evaluated diagnostics of the edit: p50 %.1f ms, p95 %.1f ms" % (pct(focused, 0.5), pct(focused, 0.95)))
 print("final diagnostics after an edit: p50 %.1f ms, p95 %.1f ms" % (pct(final, 0.5), pct(final, 0.95)))
 print("completion: p50 %.1f ms, p95 %.1f ms" % (pct(comp, 0.5), pct(comp, 0.95)))
 print("server memory after the replay: %d MiB" % rss)

@@ -9,6 +9,7 @@ use crate::modules::options_index::OptionsIndex;
 use crate::modules::static_check::{check_definitions, DeclaredOptions};
 use crate::modules::{check_with, Configuration};
 use crate::source::{SourceFile, SourceMap, Span};
+use rowan::ast::AstNode;
 use std::path::Path;
 
 /// What one file's analysis found, with the sources its spans point into.
@@ -48,6 +49,54 @@ fn lint_diagnostic(f: &Finding, file: crate::source::FileId) -> Diagnostic {
     });
     d.severity = f.level;
     d
+}
+
+/// The evaluated mistakes of the definitions written on `lines` (0-based,
+/// end exclusive) of the configuration `path`, whose text is `text`: what
+/// an edit there changed, in a fraction of a whole check's time
+/// (`modules::check_focused`). None when the text does not parse.
+pub fn analyze_focused(
+    path: &Path,
+    text: &str,
+    lines: std::ops::Range<usize>,
+    opts: &EvalOptions,
+) -> Option<FileAnalysis> {
+    let parsed = crate::syntax::parse(text, crate::source::FileId(0));
+    if !parsed.errors.is_empty() {
+        return None;
+    }
+    let (start, end) = byte_range(text, lines);
+    let mut paths: Vec<Vec<String>> = crate::lint::options::definitions(&parsed.root)
+        .into_iter()
+        .filter(|d| {
+            let r = d.value.syntax().text_range();
+            let first = d.ranges.first().map_or(r.start(), |x| x.start());
+            usize::from(first) < end && usize::from(r.end()) > start
+        })
+        .map(|d| d.path)
+        .collect();
+    paths.dedup();
+    // A configuration that does not load is the whole check's to report.
+    let mut cfg = Configuration::load(path, opts.clone(), false).ok()?;
+    let diags = crate::modules::check_focused(&mut cfg, &paths);
+    Some(FileAnalysis {
+        diags: diags.into_iter().map(|d| (d, None)).collect(),
+        sources: std::mem::take(&mut cfg.ev.sources),
+    })
+}
+
+/// The byte offsets where line `lines.start` begins and `lines.end` begins.
+fn byte_range(text: &str, lines: std::ops::Range<usize>) -> (usize, usize) {
+    let mut starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1));
+    let start = starts.nth(lines.start).unwrap_or(text.len());
+    let end = if lines.end > lines.start {
+        starts
+            .nth(lines.end - lines.start - 1)
+            .unwrap_or(text.len())
+    } else {
+        start
+    };
+    (start, end)
 }
 
 /// Analyses `path` whose text is `text` (the file on disk, or an editor's
@@ -122,4 +171,16 @@ pub fn analyze(
             .map(|f| (lint_diagnostic(f, file), f.fix.clone())),
     );
     FileAnalysis { diags, sources }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_range_of_lines() {
+        let t = "a\nbb\nccc\n";
+        assert_eq!(super::byte_range(t, 0..1), (0, 2));
+        assert_eq!(super::byte_range(t, 1..3), (2, 9));
+        assert_eq!(super::byte_range(t, 2..2), (5, 5));
+        assert_eq!(super::byte_range(t, 5..6), (t.len(), t.len()));
+    }
 }

@@ -39,6 +39,19 @@ async def client(lsp_client: LanguageClient, tmp_path: pathlib.Path):
         completed.add((params.uri, params.version))
 
     lsp_client.completed = completed
+    # When the evaluated diagnostics of an edit alone are out: what was
+    # published for that version at that moment.
+    focused = {}
+
+    @lsp_client.feature("nixcfg/diagnosticsFocused")
+    def _focused(*args):
+        params = args[-1]
+        focused[(params.uri, params.version)] = (
+            list(lsp_client.diagnostics.get(params.uri, [])),
+            (params.uri, params.version) in completed,
+        )
+
+    lsp_client.focused = focused
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("neovim"),
@@ -453,3 +466,38 @@ async def test_option_mistakes_are_shown_before_the_evaluation_ends(client: Lang
     final = await diagnostics_of(client, uri, 1)
     codes = {d.code for d in final}
     assert {"nixcfg::type-mismatch", "nixcfg::unknown-option"} <= codes, final
+
+
+async def test_an_edit_is_evaluated_before_the_whole_configuration(client: LanguageClient, tmp_path):
+    (tmp_path / "slow.nix").write_text(
+        "{ ... }: { environment.etc.slow.text = toString (builtins.foldl' (a: b: a + b) 0"
+        " (builtins.genList (i: i) 3000000)); }\n"
+    )
+    text = """{ ... }:
+{
+  imports = [ ./slow.nix ];
+  users.users.alice = { isNormalUser = true; extraGrops = [ "wheel" ]; };
+  users.users.bob = { isNormalUser = true; uid = 1001; };
+}
+"""
+    uri = open_doc(client, tmp_path / "configuration.nix", text)
+    await diagnostics_of(client, uri, 1)
+    # A value no check without evaluation can judge: computed, of the
+    # wrong type.
+    edited = text.replace("uid = 1001;", 'uid = "100" + "1";')
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
+        )
+    )
+    final = await diagnostics_of(client, uri, 2)
+    assert (uri, 2) in client.focused, "no nixcfg/diagnosticsFocused for version 2"
+    focused, was_complete = client.focused[(uri, 2)]
+    assert not was_complete
+    mismatch = [d for d in focused if d.code == "nixcfg::type-mismatch"]
+    assert mismatch and mismatch[0].range.start.line == 4, focused
+    assert "users.users.bob.uid" in mismatch[0].message
+    # The mistake on a line not edited, from the evaluation before, stays.
+    assert any(d.code == "nixcfg::unknown-option" and d.range.start.line == 3 for d in focused), focused
+    assert {"nixcfg::type-mismatch", "nixcfg::unknown-option"} <= {d.code for d in final}, final

@@ -125,9 +125,9 @@ fn worker(
     let mut reusable = None;
     // Imported files each document's last analysis reported on.
     let mut reported: HashMap<String, Vec<String>> = HashMap::new();
-    // The last evaluation's diagnostics of each document, with its number
-    // of lines.
-    let mut last_evaluated: HashMap<String, (usize, Vec<Diagnostic>)> = HashMap::new();
+    // The last evaluation's diagnostics of each document, with the text
+    // they were made for.
+    let mut last_evaluated: HashMap<String, (String, Vec<Diagnostic>)> = HashMap::new();
     loop {
         let job = {
             let (lock, cv) = &*queue;
@@ -182,31 +182,70 @@ fn worker(
                 .iter()
                 .any(|j| j.uri == job.uri)
         };
-        let lines = job.text.lines().count();
         if evaluate {
-            // First what needs no evaluation (syntax, scopes, lints), at
-            // once; the last evaluation's findings stay while the file has
-            // as many lines (a one-line edit keeps their positions).
-            let Some(fast) = run(false, &mut reusable) else {
-                reusable = None;
-                continue;
-            };
-            if stale() {
-                continue;
-            }
-            let kept = match last_evaluated.get(job.uri.as_str()) {
-                Some((n, diags)) if *n == lines => diags.clone(),
+            let last = last_evaluated.get(job.uri.as_str());
+            let edit = last.map(|(before, _)| crate::edits::changed_lines(before, &job.text));
+            // The last evaluation's findings on the lines not edited since.
+            let kept = match (&edit, last) {
+                (Some(e), Some((_, diags))) => crate::edits::keep_outside(diags, e),
                 _ => Vec::new(),
             };
-            let syntax_errors = fast
-                .diags
-                .iter()
-                .any(|(d, _)| d.code.starts_with("nix::parse"));
-            publish_analysis(&sender, &actions, &job, &path, &fast, &kept);
-            if syntax_errors {
-                // The evaluation would only repeat the parse error.
-                last_evaluated.remove(job.uri.as_str());
-                complete(&sender, &job);
+            let focus = edit.filter(|e| e.new.len() <= FOCUSED_LINES).map(|e| e.new);
+            let go_on = std::thread::scope(|scope| {
+                // The evaluated consequences of the edit alone (the options
+                // it defines) are computed beside what needs no
+                // evaluation; both come before the whole configuration's.
+                let focused = focus.and_then(|lines| {
+                    std::thread::Builder::new()
+                        .name("nixcfg-lsp-focused".into())
+                        .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
+                        .spawn_scoped(scope, || {
+                            nixcfg_compiler::eval::run::enter_eval_thread();
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                nixcfg_compiler::analysis::analyze_focused(
+                                    &path, &job.text, lines, &opts,
+                                )
+                                .map(|a| convert(&a, &job.text, &path))
+                            }))
+                            .ok()
+                            .flatten()
+                        })
+                        .ok()
+                });
+                // Syntax, scopes, lints: at once.
+                let Some(fast) = run(false, &mut reusable) else {
+                    reusable = None;
+                    return false;
+                };
+                if stale() {
+                    return false;
+                }
+                let syntax_errors = fast
+                    .diags
+                    .iter()
+                    .any(|(d, _)| d.code.starts_with("nix::parse"));
+                let fast = convert(&fast, &job.text, &path);
+                let (fast_out, _) = publish_converted(&sender, &actions, &job, fast, &kept);
+                if syntax_errors {
+                    // The evaluation would only repeat the parse error.
+                    return false;
+                }
+                if let Some(focused) = focused.and_then(|h| h.join().ok().flatten()) {
+                    if stale() {
+                        return false;
+                    }
+                    let mut extra = fast_out;
+                    extra.extend(kept);
+                    publish_converted(&sender, &actions, &job, focused, &extra);
+                    notify(&sender, &job, "nixcfg/diagnosticsFocused");
+                }
+                true
+            });
+            if !go_on {
+                if !stale() {
+                    last_evaluated.remove(job.uri.as_str());
+                    complete(&sender, &job);
+                }
                 continue;
             }
         }
@@ -218,9 +257,10 @@ fn worker(
         if stale() {
             continue;
         }
-        let (out, others) = publish_analysis(&sender, &actions, &job, &path, &analysis, &[]);
+        let converted = convert(&analysis, &job.text, &path);
+        let (out, others) = publish_converted(&sender, &actions, &job, converted, &[]);
         if evaluate {
-            last_evaluated.insert(job.uri.as_str().to_string(), (lines, out));
+            last_evaluated.insert(job.uri.as_str().to_string(), (job.text.clone(), out));
         }
         // Imported files: this analysis's findings, and an empty list for
         // those that had some last time.
@@ -244,32 +284,45 @@ fn worker(
 /// Tells the client that the diagnostics of this version are final (the
 /// evaluation, if any, is done): `nixcfg/diagnosticsComplete`.
 fn complete(sender: &Sender<Message>, job: &Job) {
+    notify(sender, job, "nixcfg/diagnosticsComplete");
+}
+
+/// A notification about the diagnostics of a document's version:
+/// `nixcfg/diagnosticsFocused` when those of the edited definitions are
+/// evaluated, `nixcfg/diagnosticsComplete` when all are.
+fn notify(sender: &Sender<Message>, job: &Job, method: &str) {
     let _ = sender.send(Message::Notification(Notification::new(
-        "nixcfg/diagnosticsComplete".to_string(),
+        method.to_string(),
         serde_json::json!({ "uri": job.uri.as_str(), "version": job.version }),
     )));
 }
 
-/// Publishes an analysis's diagnostics of the document itself (with
-/// `extra` ones not already among them) and sets its quick fixes; returns
-/// what was published and the diagnostics of imported files, by file.
-fn publish_analysis(
-    sender: &Sender<Message>,
-    actions: &crate::actions::Actions,
-    job: &Job,
-    path: &std::path::Path,
+/// Edits of more lines than this go straight to the whole evaluation.
+const FOCUSED_LINES: usize = 200;
+
+/// An analysis's diagnostics as the client sees them: those of the
+/// document (with their quick fixes) and those of imported files, by file.
+struct Converted {
+    out: Vec<Diagnostic>,
+    fixes: Vec<crate::actions::QuickFix>,
+    others: HashMap<String, Vec<Diagnostic>>,
+}
+
+fn convert(
     analysis: &nixcfg_compiler::analysis::FileAnalysis,
-    extra: &[Diagnostic],
-) -> (Vec<Diagnostic>, HashMap<String, Vec<Diagnostic>>) {
+    text: &str,
+    path: &std::path::Path,
+) -> Converted {
     let name = path.display().to_string();
-    let mut out = Vec::new();
-    let mut fixes = Vec::new();
-    // Mistakes in files the configuration imports, by file.
-    let mut others: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+    let mut c = Converted {
+        out: Vec::new(),
+        fixes: Vec::new(),
+        others: HashMap::new(),
+    };
     for (d, fix) in &analysis.diags {
         // Each diagnostic is shown in the file it is about.
         let Some(span) = d.span else {
-            out.push(to_lsp(d, Range::default()));
+            c.out.push(to_lsp(d, Range::default()));
             continue;
         };
         let file = analysis.sources.get(span.file);
@@ -279,7 +332,7 @@ fn publish_analysis(
                     start: position(&file.text, span.start as usize),
                     end: position(&file.text, span.end.max(span.start) as usize),
                 };
-                others
+                c.others
                     .entry(file.name.clone())
                     .or_default()
                     .push(to_lsp(d, range));
@@ -287,14 +340,32 @@ fn publish_analysis(
             continue;
         }
         let range = Range {
-            start: position(&job.text, span.start as usize),
-            end: position(&job.text, span.end.max(span.start) as usize),
+            start: position(text, span.start as usize),
+            end: position(text, span.end.max(span.start) as usize),
         };
-        if let Some(a) = crate::actions::quick_fix(&job.text, d, fix.as_ref(), range) {
-            fixes.push(a);
+        if let Some(a) = crate::actions::quick_fix(text, d, fix.as_ref(), range) {
+            c.fixes.push(a);
         }
-        out.push(to_lsp(d, range));
+        c.out.push(to_lsp(d, range));
     }
+    c
+}
+
+/// Publishes the diagnostics of the document itself (with `extra` ones
+/// not already among them) and sets its quick fixes; returns what was
+/// published and the diagnostics of imported files, by file.
+fn publish_converted(
+    sender: &Sender<Message>,
+    actions: &crate::actions::Actions,
+    job: &Job,
+    c: Converted,
+    extra: &[Diagnostic],
+) -> (Vec<Diagnostic>, HashMap<String, Vec<Diagnostic>>) {
+    let Converted {
+        mut out,
+        fixes,
+        others,
+    } = c;
     for d in extra {
         if !out.contains(d) {
             out.push(d.clone());

@@ -10,6 +10,7 @@ mod completion;
 mod context;
 mod diagnostics;
 mod documents;
+mod edits;
 mod evaluated;
 mod hover;
 mod hover_docs;

@@ -57,7 +57,11 @@ impl Evaluator {
                     Some(span),
                 ))
             }
-            Value::Int(i) if more => Ok((i.to_string(), Context::new())),
+            Value::Int(i) if more => {
+                let mut s = String::new();
+                super::value::push_int(&mut s, *i);
+                Ok((s, Context::new()))
+            }
             Value::Float(f) if more => Ok((format!("{f:.6}"), Context::new())),
             Value::Bool(b) if more => {
                 Ok((if *b { "1".into() } else { String::new() }, Context::new()))

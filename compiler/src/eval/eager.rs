@@ -20,15 +20,14 @@ const FUEL: u32 = 12;
 
 impl Evaluator {
     /// The value of `e` in `env`, if it can be computed now under the
-    /// rules above.
+    /// rules above. Only expressions the lowering marked `cheap` are
+    /// tried: the others would fail on their shape alone.
     #[inline]
     pub(crate) fn eager_value(&mut self, e: &Expr, env: &Env) -> Option<Value> {
         match e {
-            Expr::Bin { .. } | Expr::Interp { .. } | Expr::Not(..) | Expr::Neg(..) => {
-                let mut fuel = FUEL;
-                self.eager(e, env, &mut fuel)
-            }
-            Expr::Apply { args, .. } if args.len() == 1 => {
+            Expr::Bin { cheap: true, .. }
+            | Expr::Interp { cheap: true, .. }
+            | Expr::Apply { cheap: true, .. } => {
                 let mut fuel = FUEL;
                 self.eager(e, env, &mut fuel)
             }
@@ -42,7 +41,9 @@ impl Evaluator {
         let v = match e {
             Expr::Const(v) => v.clone(),
             Expr::Var { depth, slot } => computed(env, *depth, *slot)?,
-            Expr::Bin { op, lhs, rhs, span } => {
+            Expr::Bin {
+                op, lhs, rhs, span, ..
+            } => {
                 let a = self.eager(lhs, env, fuel).filter(is_scalar)?;
                 match (op, &a) {
                     (BinOp::And, Value::Bool(false)) => return Some(a),
@@ -70,38 +71,64 @@ impl Evaluator {
                 Value::Float(f) => Value::Float(-f),
                 _ => return None,
             },
-            Expr::Interp { parts, .. } => {
-                let mut s = String::new();
+            Expr::Interp { .. } | Expr::Apply { .. } => {
+                let mut s = String::with_capacity(32);
                 let mut ctx = Context::new();
-                for p in parts {
-                    // Anything but a string would be coerced, which may
-                    // fail or copy a path to the store.
-                    let Value::String(x) = self.eager(p, env, fuel)? else {
-                        return None;
-                    };
-                    s.push_str(&x.s);
-                    ctx.extend(x.ctx.iter().cloned());
-                }
+                self.eager_string(e, env, fuel, &mut s, &mut ctx)?;
                 NixString::with_ctx(s, ctx)
-            }
-            Expr::Apply { func, args, .. } if args.len() == 1 => {
-                let Value::PrimOp(op) = self.eager(func, env, fuel)? else {
-                    return None;
-                };
-                if op.name != "toString" {
-                    return None;
-                }
-                match self.eager(&args[0], env, fuel)? {
-                    Value::Int(i) => Value::str(i.to_string()),
-                    s @ Value::String(_) => s,
-                    Value::Bool(true) => Value::str("1"),
-                    Value::Bool(false) | Value::Null => Value::str(""),
-                    _ => return None,
-                }
             }
             _ => return None,
         };
         Some(v)
+    }
+
+    /// Appends the string `e` evaluates to (an interpolation, `toString`,
+    /// or any cheap expression giving a string) to `out`, without making
+    /// the pieces values of their own.
+    fn eager_string(
+        &mut self,
+        e: &Expr,
+        env: &Env,
+        fuel: &mut u32,
+        out: &mut String,
+        ctx: &mut Context,
+    ) -> Option<()> {
+        match e {
+            Expr::Interp { parts, .. } => {
+                *fuel = fuel.checked_sub(1)?;
+                for p in parts {
+                    self.eager_string(p, env, fuel, out, ctx)?;
+                }
+            }
+            Expr::Apply { func, args, .. } if args.len() == 1 => {
+                *fuel = fuel.checked_sub(1)?;
+                match self.eager(func, env, fuel)? {
+                    Value::PrimOp(op) if op.name == "toString" => {}
+                    _ => return None,
+                }
+                match self.eager(&args[0], env, fuel)? {
+                    Value::Int(i) => push_int(out, i),
+                    Value::String(x) => {
+                        out.push_str(&x.s);
+                        ctx.extend(x.ctx.iter().cloned());
+                    }
+                    Value::Bool(true) => out.push('1'),
+                    Value::Bool(false) | Value::Null => {}
+                    _ => return None,
+                }
+            }
+            Expr::Const(Value::String(x)) => out.push_str(&x.s),
+            _ => {
+                // Anything but a string would be coerced, which may fail
+                // or copy a path to the store.
+                let Value::String(x) = self.eager(e, env, fuel)? else {
+                    return None;
+                };
+                out.push_str(&x.s);
+                ctx.extend(x.ctx.iter().cloned());
+            }
+        }
+        Some(())
     }
 
     /// A binary operation on two scalars; `None` where it would fail.
@@ -156,4 +183,28 @@ fn is_scalar(v: &Value) -> bool {
         v,
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_)
     )
+}
+
+// ------------------------------------------------------------- shapes
+// Decided once, when the expression is lowered.
+
+/// Operators that never force or copy anything when their operands are
+/// scalars.
+fn cheap_op(op: BinOp) -> bool {
+    !matches!(op, BinOp::Update | BinOp::Concat)
+}
+
+/// An operand a cheap expression may have.
+pub(crate) fn cheap_operand(e: &Expr) -> bool {
+    match e {
+        Expr::Const(v) => is_scalar(v),
+        Expr::Var { .. } => true,
+        Expr::Not(x, _) | Expr::Neg(x, _) => cheap_operand(x),
+        Expr::Bin { cheap, .. } | Expr::Interp { cheap, .. } | Expr::Apply { cheap, .. } => *cheap,
+        _ => false,
+    }
+}
+
+pub(crate) fn cheap_bin(op: BinOp, lhs: &Expr, rhs: &Expr) -> bool {
+    cheap_op(op) && cheap_operand(lhs) && cheap_operand(rhs)
 }

@@ -42,6 +42,8 @@ pub enum Expr {
         func: ExprRef,
         args: Vec<ExprRef>,
         span: Span,
+        /// Of a shape `eager.rs` may compute at once (`toString x`).
+        cheap: bool,
     },
     /// `let` and legacy `let { body = …; }`: a new frame of thunks.
     Let {
@@ -70,11 +72,15 @@ pub enum Expr {
         lhs: ExprRef,
         rhs: ExprRef,
         span: Span,
+        /// Of a shape `eager.rs` may compute at once (`i + 1`).
+        cheap: bool,
     },
     /// A string with interpolations.
     Interp {
         parts: Vec<ExprRef>,
         span: Span,
+        /// Of a shape `eager.rs` may compute at once (`"u${toString i}"`).
+        cheap: bool,
     },
     /// A path with interpolations; the first part is the resolved prefix.
     PathInterp {

@@ -350,7 +350,9 @@ impl Evaluator {
                 let frame = self.heap.env(smallvec::smallvec![ns], Some(env.clone()));
                 self.eval(body, &frame)
             }
-            Expr::Apply { func, args, span } => {
+            Expr::Apply {
+                func, args, span, ..
+            } => {
                 let mut f = self.eval_fast(func, env)?;
                 if args.len() == 2 {
                     if let Value::Lambda(c) = &f {
@@ -463,8 +465,10 @@ impl Evaluator {
                 let v = self.eval(inner, env)?;
                 self.arith(BinOp::Sub, Value::Int(0), v, *span)
             }
-            Expr::Bin { op, lhs, rhs, span } => self.eval_bin(*op, lhs, rhs, *span, env),
-            Expr::Interp { parts, span } => self.eval_interp(parts, *span, env),
+            Expr::Bin {
+                op, lhs, rhs, span, ..
+            } => self.eval_bin(*op, lhs, rhs, *span, env),
+            Expr::Interp { parts, span, .. } => self.eval_interp(parts, *span, env),
             Expr::PathInterp { parts, span } => {
                 let mut s = String::new();
                 for (i, p) in parts.iter().enumerate() {

@@ -211,6 +211,7 @@ impl<'a> Lowerer<'a> {
                     func: find,
                     args: vec![nix_path, Self::konst(Value::str(inner))],
                     span,
+                    cheap: false,
                 })
             }
             ast::Expr::List(l) => Rc::new(Expr::List(l.items().map(|i| self.expr(&i)).collect())),
@@ -242,8 +243,16 @@ impl<'a> Lowerer<'a> {
                     cur = next;
                 }
                 let func = self.expr(&cur);
-                let args = args.iter().rev().map(|a| self.expr(a)).collect();
-                Rc::new(Expr::Apply { func, args, span })
+                let args: Vec<ExprRef> = args.iter().rev().map(|a| self.expr(a)).collect();
+                let cheap = self.is_global(&func, "toString")
+                    && args.len() == 1
+                    && super::eager::cheap_operand(&args[0]);
+                Rc::new(Expr::Apply {
+                    func,
+                    args,
+                    span,
+                    cheap,
+                })
             }
             ast::Expr::Select(s) => {
                 let target = match s.expr() {
@@ -334,7 +343,14 @@ impl<'a> Lowerer<'a> {
                         BinOp::Add
                     }
                 };
-                Rc::new(Expr::Bin { op, lhs, rhs, span })
+                let cheap = super::eager::cheap_bin(op, &lhs, &rhs);
+                Rc::new(Expr::Bin {
+                    op,
+                    lhs,
+                    rhs,
+                    span,
+                    cheap,
+                })
             }
             ast::Expr::CurPos(_) => Rc::new(Expr::CurPos(span)),
             ast::Expr::Error(_) => {
@@ -380,6 +396,17 @@ impl<'a> Lowerer<'a> {
                 self.lint(self.ctx.lints.url, span, || format!("URL literals are {{}}. Consider using a string literal \"{text}\" instead (lint-url-literals)"), "discouraged", "disallowed");
                 Self::konst(Value::str(text))
             }
+        }
+    }
+
+    /// Whether `e` is the global `name`, not shadowed.
+    fn is_global(&self, e: &Expr, name: &str) -> bool {
+        match e {
+            Expr::Var { depth, slot } => {
+                *depth == self.scopes.len() as u32
+                    && self.ctx.globals.get(&Sym::new(name)) == Some(slot)
+            }
+            _ => false,
         }
     }
 
@@ -452,7 +479,12 @@ impl<'a> Lowerer<'a> {
                 InterpolPart::Interpolation(i) => out.push(self.opt(i.expr())),
             }
         }
-        Rc::new(Expr::Interp { parts: out, span })
+        let cheap = out.iter().all(|p| super::eager::cheap_operand(p));
+        Rc::new(Expr::Interp {
+            parts: out,
+            span,
+            cheap,
+        })
     }
 
     fn lint(

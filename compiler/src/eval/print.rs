@@ -144,7 +144,7 @@ fn scalar(v: &Value, out: &mut String, legacy: bool) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int(i) => super::value::push_int(out, *i),
         Value::Float(f) => out.push_str(&format_float(*f)),
         Value::String(s) => escape_string(&s.s, out),
         Value::Path(p) => out.push_str(p),

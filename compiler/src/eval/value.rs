@@ -768,3 +768,37 @@ mod size_tests {
         assert_eq!(std::mem::size_of::<crate::eval::EvalResult<Value>>(), 16);
     }
 }
+
+/// Appends the decimal digits of `i` to `out` (`i.to_string()` goes
+/// through the formatting machinery: five times the instructions, and an
+/// allocation; integers are printed in every `toString` and `toJSON`).
+pub fn push_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod push_int_tests {
+    #[test]
+    fn digits_as_to_string() {
+        for i in [0, 7, -7, 10, 1234567890, i64::MIN, i64::MAX, -1, 100] {
+            let mut s = String::from("x");
+            super::push_int(&mut s, i);
+            assert_eq!(s, format!("x{i}"));
+        }
+    }
+}

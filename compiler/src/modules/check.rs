@@ -55,6 +55,63 @@ pub fn check_with(cfg: &mut Configuration, index: Option<&OptionsIndex>) -> Vec<
     out
 }
 
+/// The mistakes of the options that `paths` define (option paths, as
+/// written in a configuration: `users.users.alice.uid`), for an editor
+/// that wants the consequences of one edit before the whole check: each
+/// path's option is evaluated, and of a set of submodule instances
+/// (`users.users`) only the instance named. Assertions and undeclared
+/// names are left to `check`: they read the whole configuration.
+pub fn check_focused(cfg: &mut Configuration, paths: &[Vec<String>]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let options = match cfg.field("options") {
+        Ok(o) => o,
+        Err(e) => return e.into_diagnostic().flatten(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut done = std::collections::HashSet::new();
+    for path in paths {
+        // Down the declarations to the option that holds the path.
+        let mut node = options.clone();
+        let mut at = 0;
+        let found = loop {
+            match cfg.is_option(&node) {
+                Ok(true) => break true,
+                Ok(false) => {}
+                Err(_) => break false,
+            }
+            let Some(name) = path.get(at) else {
+                break false;
+            };
+            match cfg.get(&node, name) {
+                Ok(Some(next)) => node = next,
+                _ => break false,
+            }
+            at += 1;
+        };
+        if !found {
+            continue;
+        }
+        let instance = path.get(at).cloned();
+        if !done.insert((path[..at].to_vec(), instance.clone())) {
+            continue;
+        }
+        let errors = match (cfg.get(&node, "value"), &instance) {
+            (Ok(Some(v @ Value::Attrs(_))), Some(name)) => match cfg.get(&v, name) {
+                Ok(Some(x)) => cfg.ev.force_deep(&x).err().into_iter().collect(),
+                Ok(None) => Vec::new(),
+                Err(e) => vec![e],
+            },
+            (Ok(Some(v)), _) => force_each(cfg, &v),
+            (Ok(None), _) => Vec::new(),
+            (Err(e), _) => vec![e],
+        };
+        for e in errors {
+            report_option_error(cfg, &node, &path[..at], e, &mut out, &mut seen);
+        }
+    }
+    out
+}
+
 /// The `evalModules` result of a container's own system.
 fn container_evaluation(cfg: &mut Configuration, container: &crate::eval::Thunk) -> Option<Value> {
     let c = cfg.thunk_value(container).ok()?;

@@ -10,7 +10,7 @@ pub mod options_index;
 pub mod reference;
 pub mod static_check;
 
-pub use check::{check, check_with, closed_namespaces};
+pub use check::{check, check_focused, check_with, closed_namespaces};
 pub use options::{describe, OptionInfo, OptionNode};
 
 use crate::diagnostic::Diagnostic;

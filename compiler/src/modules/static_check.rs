@@ -8,7 +8,8 @@
 use super::options_index::{has_type, show_path, OptionsIndex};
 use super::reference::OptionDoc;
 use crate::diagnostic::Diagnostic;
-use crate::eval::Evaluator;
+use crate::eval::value::Thunk;
+use crate::eval::{Evaluator, Value};
 use crate::lint::options::{definitions, Def};
 use crate::source::{FileId, Span};
 use rnix::ast;
@@ -100,10 +101,7 @@ fn check_one(
             out.push(d);
         }
         Ok(Some(ty)) => {
-            let Some(text) = literal(&def.value) else {
-                return;
-            };
-            let Ok(v) = ev.eval_string(&text, "/".into()) else {
+            let Some(v) = literal(&def.value) else {
                 return;
             };
             if matches!(has_type(ev, &ty, &v), Ok(false)) {
@@ -129,26 +127,46 @@ fn check_one(
     }
 }
 
-/// The text of a value made only of literals, which evaluates on its own.
-fn literal(e: &ast::Expr) -> Option<String> {
-    fn is_literal(e: &ast::Expr) -> bool {
-        match e {
-            ast::Expr::Literal(_) => true,
-            ast::Expr::Str(s) => s
-                .normalized_parts()
-                .iter()
-                .all(|p| matches!(p, ast::InterpolPart::Literal(_))),
-            ast::Expr::Ident(i) => matches!(
-                i.syntax().text().to_string().as_str(),
-                "true" | "false" | "null"
-            ),
-            ast::Expr::List(l) => l.items().all(|x| is_literal(&x)),
-            ast::Expr::Paren(p) => p.expr().is_some_and(|x| is_literal(&x)),
-            ast::Expr::UnaryOp(u) => u.expr().is_some_and(|x| matches!(x, ast::Expr::Literal(_))),
-            _ => false,
+/// The value of an expression made only of literals (read from the
+/// syntax tree: thousands of definitions are checked on every edit).
+fn literal(e: &ast::Expr) -> Option<Value> {
+    Some(match e {
+        ast::Expr::Literal(l) => match l.kind() {
+            ast::LiteralKind::Integer(i) => Value::Int(i.value().ok()?),
+            ast::LiteralKind::Float(f) => Value::Float(f.value().ok()?),
+            ast::LiteralKind::Uri(u) => Value::str(ast::AstToken::syntax(&u).text().to_string()),
+        },
+        ast::Expr::Str(s) => {
+            let mut text = String::new();
+            for p in s.normalized_parts() {
+                match p {
+                    ast::InterpolPart::Literal(l) => text.push_str(&l),
+                    ast::InterpolPart::Interpolation(_) => return None,
+                }
+            }
+            Value::str(text)
         }
-    }
-    is_literal(e).then(|| e.syntax().text().to_string())
+        ast::Expr::Ident(i) => match i.syntax().text().to_string().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            _ => return None,
+        },
+        ast::Expr::List(l) => {
+            let items: Option<Vec<Thunk>> =
+                l.items().map(|x| literal(&x).map(Thunk::Val)).collect();
+            Value::list(items?)
+        }
+        ast::Expr::Paren(p) => literal(&p.expr()?)?,
+        ast::Expr::UnaryOp(u) if u.operator() == Some(ast::UnaryOpKind::Negate) => {
+            match literal(&u.expr()?)? {
+                Value::Int(i) => Value::Int(i.checked_neg()?),
+                Value::Float(f) => Value::Float(-f),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ impl Evaluator {
         match v {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) => crate::eval::value::push_int(out, *i),
             Value::Float(f) => out.push_str(&format_json_float(*f)),
             Value::String(x) => {
                 json_escape(&x.s, out);

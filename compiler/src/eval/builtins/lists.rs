@@ -133,6 +133,7 @@ fn fold_update(
             lhs,
             rhs,
             span,
+            ..
         },
     ) = (&inner.param, &*inner.body)
     else {
