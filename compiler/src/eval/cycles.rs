@@ -75,33 +75,27 @@ unsafe fn children(o: Obj, out: &mut Vec<Obj>) -> bool {
     // freed while the graph is read.
     unsafe {
         match o {
-            Obj::Cell(p) => {
-                let Ok(st) = (*p).try_borrow() else {
-                    return false;
-                };
-                match &*st {
-                    ThunkState::Done(v) => value_children(v, out),
-                    ThunkState::Pending(_, env) => out.push(Obj::Env(Rc::as_ptr(env))),
-                    ThunkState::Apply(x) => {
-                        value_children(&x.0, out);
-                        thunk_children(&x.1, out);
-                    }
-                    ThunkState::Apply2(x) => {
-                        value_children(&x.0, out);
-                        thunk_children(&x.1, out);
-                        thunk_children(&x.2, out);
-                    }
-                    ThunkState::Select(x) => thunk_children(&x.0, out),
-                    ThunkState::Blackhole => {}
+            Obj::Cell(p) => (*p).with_state(|st| match st {
+                ThunkState::Done(v) => value_children(v, out),
+                ThunkState::Pending(_, env) => out.push(Obj::Env(Rc::as_ptr(env))),
+                ThunkState::Apply(x) => {
+                    value_children(&x.0, out);
+                    thunk_children(&x.1, out);
                 }
-            }
+                ThunkState::Apply2(x) => {
+                    value_children(&x.0, out);
+                    thunk_children(&x.1, out);
+                    thunk_children(&x.2, out);
+                }
+                ThunkState::Select(x) => thunk_children(&x.0, out),
+                ThunkState::Blackhole => {}
+            }),
             Obj::Env(p) => {
-                let Ok(slots) = (*p).slots.try_borrow() else {
-                    return false;
-                };
-                for t in slots.iter() {
-                    thunk_children(t, out);
-                }
+                (*p).with_slots(|slots| {
+                    for t in slots.iter() {
+                        thunk_children(t, out);
+                    }
+                });
                 if let Some(parent) = &(*p).parent {
                     out.push(Obj::Env(Rc::as_ptr(parent)));
                 }

@@ -167,14 +167,10 @@ fn computed(env: &Env, depth: u32, slot: u32) -> Option<Value> {
     for _ in 0..depth {
         e = e.parent.as_ref()?;
     }
-    let slots = e.slots.borrow();
-    match slots.get(slot as usize)? {
+    e.with_slots(|slots| match slots.get(slot as usize)? {
         Thunk::Val(v) => Some(v.clone()),
-        Thunk::Lazy(c) => match &*c.borrow() {
-            ThunkState::Done(v) => Some(v.clone()),
-            _ => None,
-        },
-    }
+        Thunk::Lazy(c) => c.done(),
+    })
 }
 
 /// Operands whose operations are pure and shallow.

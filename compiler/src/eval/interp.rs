@@ -170,8 +170,8 @@ impl Evaluator {
         match t {
             Thunk::Val(v) => Ok(v.clone()),
             Thunk::Lazy(c) => {
-                if let ThunkState::Done(v) = &*c.borrow() {
-                    return Ok(v.clone());
+                if let Some(v) = c.done() {
+                    return Ok(v);
                 }
                 self.force_cell(t, c)
             }
@@ -183,7 +183,7 @@ impl Evaluator {
         if stack_exhausted_at(self.stack_limit) {
             return Err(self.stack_overflow());
         }
-        let st = std::mem::replace(&mut *c.borrow_mut(), ThunkState::Blackhole);
+        let st = c.replace(ThunkState::Blackhole);
         let res = match &st {
             ThunkState::Pending(e, env) => self.eval(e, env).map_err(|err| {
                 if err.kind == ErrorKind::InfiniteRecursion && err.diag.span.is_none() {
@@ -217,12 +217,12 @@ impl Evaluator {
                 ) {
                     t.register();
                 }
-                *c.borrow_mut() = ThunkState::Done(v.clone());
+                c.replace(ThunkState::Done(v.clone()));
                 Ok(v)
             }
             Err(e) => {
                 if !matches!(st, ThunkState::Blackhole) {
-                    *c.borrow_mut() = st;
+                    c.replace(st);
                 }
                 Err(e)
             }
@@ -276,19 +276,17 @@ impl Evaluator {
         for _ in 0..depth {
             e = e.parent.as_ref().expect("variable depth within env chain");
         }
-        let cell = {
-            let slots = e.slots.borrow();
-            match &slots[slot as usize] {
-                Thunk::Val(v) => return Ok(v.clone()),
-                Thunk::Lazy(c) => {
-                    if let ThunkState::Done(v) = &*c.borrow() {
-                        return Ok(v.clone());
-                    }
-                    c.clone()
-                }
-            }
-        };
-        self.force_lazy(cell)
+        let cell = e.with_slots(|slots| match &slots[slot as usize] {
+            Thunk::Val(v) => Err(v.clone()),
+            Thunk::Lazy(c) => match c.done() {
+                Some(v) => Err(v),
+                None => Ok(c.clone()),
+            },
+        });
+        match cell {
+            Ok(cell) => self.force_lazy(cell),
+            Err(known) => Ok(known),
+        }
     }
 
     #[inline(never)]
@@ -313,7 +311,7 @@ impl Evaluator {
                         frame = frame.parent.clone().expect("with depth within env chain");
                         at += 1;
                     }
-                    let ns = frame.slots.borrow()[0].clone();
+                    let ns = frame.slot(0).expect("a `with` frame has its namespace");
                     let v = self.force(&ns)?;
                     match &v {
                         Value::Attrs(a) => {
@@ -623,7 +621,7 @@ impl Evaluator {
             let t = self.thunk_in_new_frame(s, &frame);
             slots.push(t);
         }
-        *frame.slots.borrow_mut() = slots;
+        frame.set_slots(slots);
         frame
     }
 
@@ -638,13 +636,12 @@ impl Evaluator {
         };
         let (scope, entries): (Env, Vec<Attr>) = if def.rec {
             let frame = self.make_rec_frame(b, env);
-            let entries = {
-                let slots = frame.slots.borrow();
+            let entries = frame.with_slots(|slots| {
                 def.sorted
                     .iter()
                     .map(|&i| attr(&b.list[i as usize], slots[i as usize].clone()))
                     .collect()
-            };
+            });
             (frame, entries)
         } else {
             let sources: Vec<Thunk> = b
@@ -686,7 +683,7 @@ impl Evaluator {
                     // other attributes read.
                     for a in o.entries.iter() {
                         if let Some(i) = b.list.iter().position(|x| x.name == a.name) {
-                            scope.slots.borrow_mut()[i] = a.value.clone();
+                            scope.set_slot(i, a.value.clone());
                         }
                     }
                     attrs = attrs.update(&o);
@@ -944,7 +941,7 @@ impl Evaluator {
                 if at.is_some() {
                     slots.push(arg);
                 }
-                *frame.slots.borrow_mut() = slots;
+                frame.set_slots(slots);
                 frame
             }
         };
@@ -1299,7 +1296,8 @@ pub fn lookup(env: &Env, depth: u32, slot: u32) -> Thunk {
     for _ in 0..depth {
         e = e.parent.as_ref().expect("variable depth within env chain");
     }
-    e.slots.borrow()[slot as usize].clone()
+    e.slot(slot as usize)
+        .expect("variable slot within its frame")
 }
 
 pub fn expr_span(e: &Expr) -> Option<Span> {

@@ -453,7 +453,7 @@ pub fn install_wrapper(ev: &mut Evaluator) {
         .unwrap_or_else(|_| panic!("the built-in derivation wrapper evaluates"));
     if let Value::Attrs(b) = &ev.builtins_attrs {
         if let Some(t @ Thunk::Lazy(c)) = b.get(Sym::new("derivation")) {
-            *c.borrow_mut() = ThunkState::Done(v);
+            c.replace(ThunkState::Done(v));
             // The wrapper closes over the base frame that holds it.
             t.register();
         }

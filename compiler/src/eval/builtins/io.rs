@@ -41,7 +41,7 @@ pub fn find_file(ev: &mut Evaluator, path: &str, span: Span) -> EvalResult<Value
     let f = ev.globals.get(&Sym::new("__findFile")).copied();
     match f {
         Some(slot) => {
-            let fv = ev.base_env.slots.borrow()[slot as usize].clone();
+            let fv = ev.base_env.slot(slot as usize).expect("a global's slot");
             let fv = ev.force(&fv)?;
             ev.apply_values(&fv, &[np, Value::str(path)], span)
         }

@@ -140,7 +140,7 @@ pub fn install(ev: &mut Evaluator) {
     });
     let attrs = Rc::new(Attrs::from_unsorted(entries));
     if let Thunk::Lazy(c) = &builtins_thunk {
-        *c.borrow_mut() = ThunkState::Done(Value::Attrs(attrs.clone()));
+        c.replace(ThunkState::Done(Value::Attrs(attrs.clone())));
         // `builtins.builtins` is a cycle: register it to be broken.
         builtins_thunk.register();
     }
