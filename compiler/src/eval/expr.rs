@@ -204,6 +204,37 @@ pub struct LambdaDef {
     pub body: ExprRef,
     pub nslots: u32,
     pub span: Span,
+    /// `x: x.a.b`: the names selected from the argument, and the span of
+    /// the selection. Such a function is called without a frame.
+    pub selector: Option<(Box<[Sym]>, Span)>,
+}
+
+/// The names of `x: x.a.b` (a body selecting static names from the
+/// parameter, without `or`).
+pub fn selector(param: &Param, body: &Expr) -> Option<(Box<[Sym]>, Span)> {
+    let (
+        Param::Ident,
+        Expr::Select {
+            target,
+            path,
+            default: None,
+            span,
+        },
+    ) = (param, body)
+    else {
+        return None;
+    };
+    if !matches!(**target, Expr::Var { depth: 0, slot: 0 }) {
+        return None;
+    }
+    let names: Option<Box<[Sym]>> = path
+        .iter()
+        .map(|k| match k {
+            AttrKey::Static(s) => Some(*s),
+            AttrKey::Dynamic(_) => None,
+        })
+        .collect();
+    Some((names?, *span))
 }
 
 /// Whether evaluating `e` always forces frame slot `slot` (at depth 0)

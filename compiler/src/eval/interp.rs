@@ -864,6 +864,15 @@ impl Evaluator {
         arg: Thunk,
         span: Option<Span>,
     ) -> EvalResult<Value> {
+        if let Some((names, at)) = &def.selector {
+            return self.call_selector(arg, names, *at).map_err(|e| {
+                if e.diag.trace.len() < 32 {
+                    e.context(self.calling(def), Some(def.span))
+                } else {
+                    e
+                }
+            });
+        }
         let c_env = env;
         let frame = match &def.param {
             Param::Ident => self.heap.env(smallvec::smallvec![arg], Some(c_env.clone())),
@@ -952,6 +961,27 @@ impl Evaluator {
                 e
             }
         })
+    }
+
+    /// The body of `x: x.a.b` applied to `arg`, as `eval_select` would
+    /// compute it, without making the frame nothing else would read.
+    fn call_selector(&mut self, arg: Thunk, names: &[Sym], span: Span) -> EvalResult<Value> {
+        let mut v = self.force(&arg)?;
+        for &name in names {
+            let next = match &v {
+                Value::Attrs(a) => match a.get(name) {
+                    Some(t) => t.clone(),
+                    None => return Err(self.missing_attr(name, a, span)),
+                },
+                other => {
+                    return Err(self
+                        .type_err("a set", other, Some(span))
+                        .context(format!("while selecting attribute '{name}'"), Some(span)))
+                }
+            };
+            v = self.force(&next)?;
+        }
+        Ok(v)
     }
 
     fn calling(&self, def: &LambdaDef) -> String {

@@ -943,6 +943,7 @@ impl<'a> Lowerer<'a> {
         let body = self.opt(l.body());
         self.scopes.pop();
         let strict = matches!(param, Param::Pattern { .. }) || forces_first(&body, 0);
+        let selector = super::expr::selector(&param, &body);
         Rc::new(Expr::Lambda(Rc::new(LambdaDef {
             strict,
             name,
@@ -951,6 +952,7 @@ impl<'a> Lowerer<'a> {
             body,
             nslots,
             span,
+            selector,
         })))
     }
 }
