@@ -15,8 +15,10 @@ use super::expr::*;
 use super::value::*;
 use super::Evaluator;
 
-/// Expression nodes one eager evaluation may visit.
-const FUEL: u32 = 12;
+/// Expression nodes one eager evaluation may visit. Only expressions of
+/// at most this many nodes are marked cheap, so an attempt never runs out
+/// half-way (and leaves its work to be done again lazily).
+const FUEL: u32 = 24;
 
 impl Evaluator {
     /// The value of `e` in `env`, if it can be computed now under the
@@ -33,6 +35,31 @@ impl Evaluator {
             }
             _ => None,
         }
+    }
+
+    /// Whether `f` is a function `x: …` whose body is cheap, so that
+    /// `eager_apply` may compute its applications.
+    pub(crate) fn cheap_function(f: &Value) -> bool {
+        matches!(f, Value::Lambda(c) if matches!(c.def.param, Param::Ident)
+            && matches!(*c.def.body, Expr::Bin { cheap: true, .. }
+                | Expr::Interp { cheap: true, .. }
+                | Expr::Apply { cheap: true, .. }))
+    }
+
+    /// `f x` at once, for a lazy application a builtin would make
+    /// (`genList (i: i * 2)`, `map (x: "${x}/bin")`), when `f` is a
+    /// `cheap_function` and `x` is computed; the frame is made only then.
+    pub(crate) fn eager_apply(&mut self, f: &Value, x: &Thunk) -> Option<Value> {
+        let Value::Lambda(c) = f else { return None };
+        if let Thunk::Lazy(cell) = x {
+            if !cell.is_done() {
+                return None;
+            }
+        }
+        let frame = self
+            .heap
+            .env(smallvec::smallvec![x.clone()], Some(c.env.clone()));
+        self.eager_value(&c.def.body, &frame)
     }
 
     #[inline(never)]
@@ -202,5 +229,31 @@ pub(crate) fn cheap_operand(e: &Expr) -> bool {
 }
 
 pub(crate) fn cheap_bin(op: BinOp, lhs: &Expr, rhs: &Expr) -> bool {
-    cheap_op(op) && cheap_operand(lhs) && cheap_operand(rhs)
+    cheap_op(op) && cheap_operand(lhs) && cheap_operand(rhs) && 1 + size(lhs) + size(rhs) <= FUEL
+}
+
+/// `"…${a}…${b}…"` whose parts are cheap.
+pub(crate) fn cheap_interp(parts: &[ExprRef]) -> bool {
+    parts.iter().all(|p| cheap_operand(p)) && 1 + parts.iter().map(|p| size(p)).sum::<u32>() <= FUEL
+}
+
+/// `toString x` (the global builtin, `is_toString`) with `x` cheap.
+pub(crate) fn cheap_to_string(is_to_string: bool, args: &[ExprRef]) -> bool {
+    is_to_string && args.len() == 1 && cheap_operand(&args[0]) && 2 + size(&args[0]) <= FUEL
+}
+
+/// The nodes an eager evaluation of `e` may visit (more than `FUEL` for
+/// anything not cheap).
+fn size(e: &Expr) -> u32 {
+    let n = match e {
+        Expr::Const(_) | Expr::Var { .. } => 1,
+        Expr::Not(x, _) | Expr::Neg(x, _) => 1 + size(x),
+        Expr::Bin { lhs, rhs, .. } => 1 + size(lhs) + size(rhs),
+        Expr::Interp { parts, .. } => 1 + parts.iter().map(|p| size(p)).sum::<u32>(),
+        Expr::Apply { func, args, .. } => {
+            1 + size(func) + args.iter().map(|p| size(p)).sum::<u32>()
+        }
+        _ => FUEL + 1,
+    };
+    n.min(FUEL + 1)
 }

@@ -244,9 +244,7 @@ impl<'a> Lowerer<'a> {
                 }
                 let func = self.expr(&cur);
                 let args: Vec<ExprRef> = args.iter().rev().map(|a| self.expr(a)).collect();
-                let cheap = self.is_global(&func, "toString")
-                    && args.len() == 1
-                    && super::eager::cheap_operand(&args[0]);
+                let cheap = super::eager::cheap_to_string(self.is_global(&func, "toString"), &args);
                 Rc::new(Expr::Apply {
                     func,
                     args,
@@ -479,7 +477,7 @@ impl<'a> Lowerer<'a> {
                 InterpolPart::Interpolation(i) => out.push(self.opt(i.expr())),
             }
         }
-        let cheap = out.iter().all(|p| super::eager::cheap_operand(p));
+        let cheap = super::eager::cheap_interp(&out);
         Rc::new(Expr::Interp {
             parts: out,
             span,

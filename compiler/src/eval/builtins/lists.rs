@@ -61,11 +61,14 @@ fn elem(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
 fn map(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
     let l = ev.arg_list(&a[1], s)?;
+    let cheap = Evaluator::cheap_function(&f);
     let out = l
         .iter()
-        .map(|t| {
-            ev.heap
-                .thunk(ThunkState::Apply(Box::new((f.clone(), t.clone()))))
+        .map(|t| match cheap.then(|| ev.eager_apply(&f, t)).flatten() {
+            Some(v) => Thunk::Val(v),
+            None => ev
+                .heap
+                .thunk(ThunkState::Apply(Box::new((f.clone(), t.clone())))),
         })
         .collect();
     Ok(Value::list(out))
@@ -177,12 +180,14 @@ fn gen_list(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     if n < 0 {
         return Err(ev.err(format!("cannot create list of size {n}"), Some(s)));
     }
+    let cheap = Evaluator::cheap_function(&f);
     let out = (0..n)
         .map(|i| {
-            ev.heap.thunk(ThunkState::Apply(Box::new((
-                f.clone(),
-                Thunk::value(Value::Int(i)),
-            ))))
+            let i = Thunk::value(Value::Int(i));
+            match cheap.then(|| ev.eager_apply(&f, &i)).flatten() {
+                Some(v) => Thunk::Val(v),
+                None => ev.heap.thunk(ThunkState::Apply(Box::new((f.clone(), i)))),
+            }
         })
         .collect();
     Ok(Value::list(out))
