@@ -234,7 +234,7 @@ pub(crate) fn cheap_bin(op: BinOp, lhs: &Expr, rhs: &Expr) -> bool {
 
 /// `"…${a}…${b}…"` whose parts are cheap.
 pub(crate) fn cheap_interp(parts: &[ExprRef]) -> bool {
-    parts.iter().all(|p| cheap_operand(p)) && 1 + parts.iter().map(|p| size(p)).sum::<u32>() <= FUEL
+    parts.iter().all(|p| cheap_operand(p)) && parts.iter().map(|p| size(p)).sum::<u32>() < FUEL
 }
 
 /// `toString x` (the global builtin, `is_toString`) with `x` cheap.
