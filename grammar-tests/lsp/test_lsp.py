@@ -441,12 +441,16 @@ async def test_references_of_an_option_are_its_definitions(client: LanguageClien
     assert ("configuration.nix", 3) in found and ("extra.nix", 2) in found, refs
 
 
-async def test_option_mistakes_are_shown_before_the_evaluation_ends(client: LanguageClient, tmp_path):
-    # An import that takes a while to evaluate.
+def write_slow_import(tmp_path: pathlib.Path):
+    """A module, `./slow.nix`, whose evaluation takes a while."""
     (tmp_path / "slow.nix").write_text(
         "{ ... }: { environment.etc.slow.text = toString (builtins.foldl' (a: b: a + b) 0"
         " (builtins.genList (i: i) 3000000)); }\n"
     )
+
+
+async def test_option_mistakes_are_shown_before_the_evaluation_ends(client: LanguageClient, tmp_path):
+    write_slow_import(tmp_path)
     text = """{ ... }:
 {
   imports = [ ./slow.nix ];
@@ -469,10 +473,7 @@ async def test_option_mistakes_are_shown_before_the_evaluation_ends(client: Lang
 
 
 async def test_an_edit_is_evaluated_before_the_whole_configuration(client: LanguageClient, tmp_path):
-    (tmp_path / "slow.nix").write_text(
-        "{ ... }: { environment.etc.slow.text = toString (builtins.foldl' (a: b: a + b) 0"
-        " (builtins.genList (i: i) 3000000)); }\n"
-    )
+    write_slow_import(tmp_path)
     text = """{ ... }:
 {
   imports = [ ./slow.nix ];
