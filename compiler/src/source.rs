@@ -128,6 +128,11 @@ impl SourceMap {
     }
 
     /// The last file added under `name` (files are re-added on reload).
+    /// Every file, in the order they were added.
+    pub fn files(&self) -> impl Iterator<Item = &Rc<SourceFile>> {
+        self.files.iter()
+    }
+
     pub fn find(&self, name: &str) -> Option<FileId> {
         self.files
             .iter()

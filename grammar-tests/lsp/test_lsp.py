@@ -310,6 +310,46 @@ async def test_a_mistake_in_an_imported_file_is_reported_there(client: LanguageC
     assert unknown and unknown[0].range.start == types.Position(line=2, character=20), client.diagnostics
 
 
+async def wait_for_diagnostics(client, uri: str, pred, what: str):
+    """The diagnostics of `uri` once `pred` holds for them."""
+    for _ in range(600):
+        diags = client.diagnostics.get(uri, [])
+        if pred(diags):
+            return diags
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what}: {client.diagnostics.get(uri)}")
+
+
+async def test_editing_an_imported_file_evaluates_the_configuration_again(client: LanguageClient, tmp_path):
+    users_text = "{ pkgs, ... }:\n{\n  users.users.carol.isNormalUser = true;\n}\n"
+    users_uri = open_doc(client, tmp_path / "users.nix", users_text)
+    uri = open_doc(client, tmp_path / "configuration.nix", "{ ... }:\n{\n  imports = [ ./users.nix ];\n}\n")
+    await diagnostics_of(client, uri, 1)
+    # A computed value of the wrong type, in the imported file's buffer:
+    # only the configuration's evaluation can find it, and it must run
+    # again although configuration.nix did not change.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=users_uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangeWholeDocument(
+                    text=users_text.replace("true", '"tr" + "ue"')
+                )
+            ],
+        )
+    )
+    diags = await wait_for_diagnostics(
+        client,
+        users_uri,
+        lambda ds: any(d.code == "nixcfg::type-mismatch" for d in ds),
+        "no type error in users.nix after its edit",
+    )
+    mismatch = next(d for d in diags if d.code == "nixcfg::type-mismatch")
+    assert mismatch.range.start.line == 2, diags
+    # The file's own findings (lints) are published with the evaluation's.
+    assert any(d.code == "nixcfg::unused-formal" for d in diags), diags
+
+
 async def test_completion_of_values(client: LanguageClient, tmp_path):
     text = """{ lib, ... }:
 let

@@ -29,5 +29,5 @@ fn language_server_with_a_real_client() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "pytest-lsp:\n{text}");
-    assert!(text.contains("18 passed"), "{text}");
+    assert!(text.contains("19 passed"), "{text}");
 }

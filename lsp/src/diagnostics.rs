@@ -41,8 +41,13 @@ fn time_budget() -> std::time::Duration {
     std::time::Duration::from_millis(ms)
 }
 
+/// The files each configuration's last evaluation read (by the
+/// configuration's URI): a change to one of them re-evaluates it.
+type ReadFiles = Arc<Mutex<HashMap<Uri, Vec<PathBuf>>>>;
+
 pub struct Publisher {
     queue: Arc<(Mutex<Queue>, Condvar)>,
+    read_files: ReadFiles,
     sender: Sender<Message>,
     /// The quick fixes of each document's last analysis.
     pub actions: crate::actions::Actions,
@@ -58,22 +63,45 @@ impl Publisher {
         let out = sender.clone();
         let actions = crate::actions::Actions::default();
         let acts = actions.clone();
+        let read_files = ReadFiles::default();
+        let read = read_files.clone();
         std::thread::Builder::new()
             .name("nixcfg-lsp-analysis".into())
             .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
             .spawn(move || {
                 nixcfg_compiler::eval::run::enter_eval_thread();
-                worker(q, out, acts, declared)
+                worker(q, out, acts, declared, read)
             })
             .expect("spawning the analysis thread");
         Publisher {
             queue,
+            read_files,
             sender,
             actions,
         }
     }
 
+    /// Analyses `uri` anew, and every open configuration whose last
+    /// evaluation read it.
     pub fn schedule(&self, uri: &Uri, docs: &Documents) {
+        self.schedule_one(uri, docs);
+        let Some(path) = path_of(uri.as_str()) else {
+            return;
+        };
+        let readers: Vec<Uri> = self
+            .read_files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(root, files)| *root != uri && files.contains(&path))
+            .map(|(root, _)| root.clone())
+            .collect();
+        for root in readers {
+            self.schedule_one(&root, docs);
+        }
+    }
+
+    fn schedule_one(&self, uri: &Uri, docs: &Documents) {
         let Some(doc) = docs.get(uri) else { return };
         let (lock, cv) = &*self.queue;
         let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -121,8 +149,14 @@ fn worker(
     sender: Sender<Message>,
     actions: crate::actions::Actions,
     declared: Arc<nixcfg_compiler::modules::static_check::DeclaredOptions>,
+    read_files: ReadFiles,
 ) {
     let mut reusable = None;
+    // For a file both open and read by a configuration: its own analysis's
+    // diagnostics, and those the configuration's evaluation found in it;
+    // each publication of one includes the other.
+    let mut own: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+    let mut from_evaluation: HashMap<String, Vec<Diagnostic>> = HashMap::new();
     // Imported files each document's last analysis reported on.
     let mut reported: HashMap<String, Vec<String>> = HashMap::new();
     // The last evaluation's diagnostics of each document, with the text
@@ -190,7 +224,11 @@ fn worker(
                 (Some(e), Some((_, diags))) => crate::edits::keep_outside(diags, e),
                 _ => Vec::new(),
             };
-            let focus = edit.filter(|e| e.new.len() <= FOCUSED_LINES).map(|e| e.new);
+            // (None when nothing changed here: the edit was in a file the
+            // configuration reads.)
+            let focus = edit
+                .filter(|e| !e.new.is_empty() && e.new.len() <= FOCUSED_LINES)
+                .map(|e| e.new);
             let go_on = std::thread::scope(|scope| {
                 // The evaluated consequences of the edit alone (the options
                 // it defines) are computed beside what needs no
@@ -258,7 +296,21 @@ fn worker(
             continue;
         }
         let converted = convert(&analysis, &job.text, &path);
-        let (out, others) = publish_converted(&sender, &actions, &job, converted, &[]);
+        let file = path.display().to_string();
+        if evaluate {
+            let read: Vec<PathBuf> = converted.read.iter().map(PathBuf::from).collect();
+            read_files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(job.uri.clone(), read);
+        } else {
+            own.insert(file.clone(), converted.out.clone());
+        }
+        let extra = match evaluate {
+            true => Vec::new(),
+            false => from_evaluation.get(&file).cloned().unwrap_or_default(),
+        };
+        let (out, others) = publish_converted(&sender, &actions, &job, converted, &extra);
         if evaluate {
             last_evaluated.insert(job.uri.as_str().to_string(), (job.text.clone(), out));
         }
@@ -266,14 +318,27 @@ fn worker(
         // those that had some last time.
         let before = reported.remove(job.uri.as_str()).unwrap_or_default();
         for file in before.iter().filter(|f| !others.contains_key(*f)) {
+            from_evaluation.remove(file);
             if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
-                publish(&sender, uri, None, Vec::new());
+                publish(
+                    &sender,
+                    uri,
+                    None,
+                    own.get(file).cloned().unwrap_or_default(),
+                );
             }
         }
         let now: Vec<String> = others.keys().cloned().collect();
         for (file, diags) in others {
+            from_evaluation.insert(file.clone(), diags.clone());
+            let mut all = diags;
+            for d in own.get(&file).into_iter().flatten() {
+                if !all.contains(d) {
+                    all.push(d.clone());
+                }
+            }
             if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
-                publish(&sender, uri, None, diags);
+                publish(&sender, uri, None, all);
             }
         }
         reported.insert(job.uri.as_str().to_string(), now);
@@ -306,6 +371,8 @@ struct Converted {
     out: Vec<Diagnostic>,
     fixes: Vec<crate::actions::QuickFix>,
     others: HashMap<String, Vec<Diagnostic>>,
+    /// The user's files the analysis read (absolute paths).
+    read: Vec<String>,
 }
 
 fn convert(
@@ -318,6 +385,12 @@ fn convert(
         out: Vec::new(),
         fixes: Vec::new(),
         others: HashMap::new(),
+        read: analysis
+            .sources
+            .files()
+            .filter(|f| f.name.starts_with('/') && !f.name.contains("/embedded-"))
+            .map(|f| f.name.clone())
+            .collect(),
     };
     for (d, fix) in &analysis.diags {
         // Each diagnostic is shown in the file it is about.
@@ -365,6 +438,7 @@ fn publish_converted(
         mut out,
         fixes,
         others,
+        ..
     } = c;
     for d in extra {
         if !out.contains(d) {
