@@ -51,30 +51,35 @@ fn lint_diagnostic(f: &Finding, file: crate::source::FileId) -> Diagnostic {
     d
 }
 
-/// The evaluated mistakes of the definitions written on `lines` (0-based,
-/// end exclusive) of the configuration `path`, whose text is `text`: what
-/// an edit there changed, in a fraction of a whole check's time
-/// (`modules::check_focused`). None when the text does not parse.
+/// The evaluated mistakes of the definitions written on some lines of
+/// the configuration `path` or of modules it imports: what edits there
+/// changed, in a fraction of a whole check's time
+/// (`modules::check_focused`). `regions`: the text of a module and the
+/// lines (0-based, end exclusive) edited in it. None when a module does
+/// not parse or the configuration does not load.
 pub fn analyze_focused(
     path: &Path,
-    text: &str,
-    lines: std::ops::Range<usize>,
+    regions: &[(String, std::ops::Range<usize>)],
     opts: &EvalOptions,
 ) -> Option<FileAnalysis> {
-    let parsed = crate::syntax::parse(text, crate::source::FileId(0));
-    if !parsed.errors.is_empty() {
-        return None;
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    for (text, lines) in regions {
+        let parsed = crate::syntax::parse(text, crate::source::FileId(0));
+        if !parsed.errors.is_empty() {
+            return None;
+        }
+        let (start, end) = byte_range(text, lines.clone());
+        paths.extend(
+            crate::lint::options::definitions(&parsed.root)
+                .into_iter()
+                .filter(|d| {
+                    let r = d.value.syntax().text_range();
+                    let first = d.ranges.first().map_or(r.start(), |x| x.start());
+                    usize::from(first) < end && usize::from(r.end()) > start
+                })
+                .map(|d| d.path),
+        );
     }
-    let (start, end) = byte_range(text, lines);
-    let mut paths: Vec<Vec<String>> = crate::lint::options::definitions(&parsed.root)
-        .into_iter()
-        .filter(|d| {
-            let r = d.value.syntax().text_range();
-            let first = d.ranges.first().map_or(r.start(), |x| x.start());
-            usize::from(first) < end && usize::from(r.end()) > start
-        })
-        .map(|d| d.path)
-        .collect();
     paths.dedup();
     // A configuration that does not load is the whole check's to report.
     let mut cfg = Configuration::load(path, opts.clone(), false).ok()?;

@@ -32,11 +32,18 @@ async def client(lsp_client: LanguageClient, tmp_path: pathlib.Path):
     # The server says when the diagnostics of a version are final (after
     # the evaluation of a configuration.nix): record those.
     completed = set()
+    # How many times each version was completed (a configuration is
+    # evaluated again when a file it reads changes).
+    completions = {}
 
     @lsp_client.feature("nixcfg/diagnosticsComplete")
     def _complete(*args):
         params = args[-1]
         completed.add((params.uri, params.version))
+        key = (params.uri, params.version)
+        completions[key] = completions.get(key, 0) + 1
+
+    lsp_client.completions = completions
 
     lsp_client.completed = completed
     # When the evaluated diagnostics of an edit alone are out: what was
@@ -322,8 +329,9 @@ async def wait_for_diagnostics(client, uri: str, pred, what: str):
 
 async def test_editing_an_imported_file_evaluates_the_configuration_again(client: LanguageClient, tmp_path):
     users_text = "{ pkgs, ... }:\n{\n  users.users.carol.isNormalUser = true;\n}\n"
+    write_slow_import(tmp_path)
     users_uri = open_doc(client, tmp_path / "users.nix", users_text)
-    uri = open_doc(client, tmp_path / "configuration.nix", "{ ... }:\n{\n  imports = [ ./users.nix ];\n}\n")
+    uri = open_doc(client, tmp_path / "configuration.nix", "{ ... }:\n{\n  imports = [ ./users.nix ./slow.nix ];\n}\n")
     await diagnostics_of(client, uri, 1)
     # A computed value of the wrong type, in the imported file's buffer:
     # only the configuration's evaluation can find it, and it must run
@@ -348,6 +356,17 @@ async def test_editing_an_imported_file_evaluates_the_configuration_again(client
     assert mismatch.range.start.line == 2, diags
     # The file's own findings (lints) are published with the evaluation's.
     assert any(d.code == "nixcfg::unused-formal" for d in diags), diags
+    # It came from the evaluation of the edited lines, before the whole
+    # configuration's second evaluation (slow.nix) ended.
+    assert (uri, 1) in client.focused
+    assert client.completions[(uri, 1)] == 1, client.completions
+    for _ in range(600):
+        if client.completions.get((uri, 1)) == 2:
+            break
+        await asyncio.sleep(0.05)
+    final = client.diagnostics[users_uri]
+    assert any(d.code == "nixcfg::type-mismatch" for d in final), final
+    assert any(d.code == "nixcfg::unused-formal" for d in final), final
 
 
 async def test_completion_of_values(client: LanguageClient, tmp_path):

@@ -159,9 +159,8 @@ fn worker(
     let mut from_evaluation: HashMap<String, Vec<Diagnostic>> = HashMap::new();
     // Imported files each document's last analysis reported on.
     let mut reported: HashMap<String, Vec<String>> = HashMap::new();
-    // The last evaluation's diagnostics of each document, with the text
-    // they were made for.
-    let mut last_evaluated: HashMap<String, (String, Vec<Diagnostic>)> = HashMap::new();
+    // The last evaluation of each configuration.
+    let mut last_evaluated: HashMap<String, Evaluated> = HashMap::new();
     loop {
         let job = {
             let (lock, cv) = &*queue;
@@ -218,32 +217,57 @@ fn worker(
         };
         if evaluate {
             let last = last_evaluated.get(job.uri.as_str());
-            let edit = last.map(|(before, _)| crate::edits::changed_lines(before, &job.text));
+            let edit = last.map(|l| crate::edits::changed_lines(&l.text, &job.text));
             // The last evaluation's findings on the lines not edited since.
             let kept = match (&edit, last) {
-                (Some(e), Some((_, diags))) => crate::edits::keep_outside(diags, e),
+                (Some(e), Some(l)) => crate::edits::keep_outside(&l.diags, e),
                 _ => Vec::new(),
             };
-            // (None when nothing changed here: the edit was in a file the
-            // configuration reads.)
-            let focus = edit
-                .filter(|e| !e.new.is_empty() && e.new.len() <= FOCUSED_LINES)
-                .map(|e| e.new);
+            // Edits since then in the files it read that are open here.
+            let read = read_files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&job.uri)
+                .cloned()
+                .unwrap_or_default();
+            let file_edits: Vec<(PathBuf, crate::edits::LineEdit)> = match last {
+                Some(l) => read
+                    .iter()
+                    .filter(|p| **p != path)
+                    .filter_map(|p| {
+                        let (before, now) = (l.overlays.get(p)?, opts.overlays.get(p)?);
+                        (before != now)
+                            .then(|| (p.clone(), crate::edits::changed_lines(before, now)))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            // The edited lines of each module, evaluated alone first.
+            let mut regions: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+            if let Some(e) = &edit {
+                regions.push((job.text.clone(), e.new.clone()));
+            }
+            for (p, e) in &file_edits {
+                regions.push((opts.overlays[p].clone(), e.new.clone()));
+            }
+            regions.retain(|(_, r)| !r.is_empty());
+            let focus = (!regions.is_empty()
+                && regions.iter().all(|(_, r)| r.len() <= FOCUSED_LINES))
+            .then_some(regions);
             let go_on = std::thread::scope(|scope| {
                 // The evaluated consequences of the edit alone (the options
                 // it defines) are computed beside what needs no
                 // evaluation; both come before the whole configuration's.
-                let focused = focus.and_then(|lines| {
+                let (text, at, options) = (&job.text, &path, &opts);
+                let focused = focus.and_then(|regions| {
                     std::thread::Builder::new()
                         .name("nixcfg-lsp-focused".into())
                         .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
-                        .spawn_scoped(scope, || {
+                        .spawn_scoped(scope, move || {
                             nixcfg_compiler::eval::run::enter_eval_thread();
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                nixcfg_compiler::analysis::analyze_focused(
-                                    &path, &job.text, lines, &opts,
-                                )
-                                .map(|a| convert(&a, &job.text, &path))
+                                nixcfg_compiler::analysis::analyze_focused(at, &regions, options)
+                                    .map(|a| convert(&a, text, at))
                             }))
                             .ok()
                             .flatten()
@@ -274,7 +298,30 @@ fn worker(
                     }
                     let mut extra = fast_out;
                     extra.extend(kept);
-                    publish_converted(&sender, &actions, &job, focused, &extra);
+                    let (_, mut others) =
+                        publish_converted(&sender, &actions, &job, focused, &extra);
+                    // The edited files it reads: the focused findings, the
+                    // file's own, and the last evaluation's elsewhere.
+                    for (p, e) in &file_edits {
+                        let file = p.display().to_string();
+                        let mut all = others.remove(&file).unwrap_or_default();
+                        let earlier = from_evaluation
+                            .get(&file)
+                            .map(|d| crate::edits::keep_outside(d, e));
+                        for d in own
+                            .get(&file)
+                            .into_iter()
+                            .flatten()
+                            .chain(earlier.iter().flatten())
+                        {
+                            if !all.contains(d) {
+                                all.push(d.clone());
+                            }
+                        }
+                        if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
+                            publish(&sender, uri, None, all);
+                        }
+                    }
                     notify(&sender, &job, "nixcfg/diagnosticsFocused");
                 }
                 true
@@ -312,7 +359,14 @@ fn worker(
         };
         let (out, others) = publish_converted(&sender, &actions, &job, converted, &extra);
         if evaluate {
-            last_evaluated.insert(job.uri.as_str().to_string(), (job.text.clone(), out));
+            last_evaluated.insert(
+                job.uri.as_str().to_string(),
+                Evaluated {
+                    text: job.text.clone(),
+                    diags: out,
+                    overlays: opts.overlays.clone(),
+                },
+            );
         }
         // Imported files: this analysis's findings, and an empty list for
         // those that had some last time.
@@ -362,6 +416,14 @@ fn notify(sender: &Sender<Message>, job: &Job, method: &str) {
     )));
 }
 
+/// A configuration's last whole evaluation: the text it was made for, its
+/// diagnostics of that text, and the editor's buffers it read.
+struct Evaluated {
+    text: String,
+    diags: Vec<Diagnostic>,
+    overlays: Arc<HashMap<PathBuf, String>>,
+}
+
 /// Edits of more lines than this go straight to the whole evaluation.
 const FOCUSED_LINES: usize = 200;
 
@@ -371,7 +433,7 @@ struct Converted {
     out: Vec<Diagnostic>,
     fixes: Vec<crate::actions::QuickFix>,
     others: HashMap<String, Vec<Diagnostic>>,
-    /// The user's files the analysis read (absolute paths).
+    /// The user's files the analysis read (absolute paths, each once).
     read: Vec<String>,
 }
 
@@ -390,6 +452,8 @@ fn convert(
             .files()
             .filter(|f| f.name.starts_with('/') && !f.name.contains("/embedded-"))
             .map(|f| f.name.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect(),
     };
     for (d, fix) in &analysis.diags {
