@@ -81,6 +81,15 @@ def open_doc(client, path: pathlib.Path, text: str, version: int = 1):
     return path.as_uri()
 
 
+def change_doc(client, uri: str, version: int, text: str):
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
 async def diagnostics_of(client, uri: str, version: int):
     """The final diagnostics the server publishes for `version` of `uri`."""
     for _ in range(1200):
@@ -105,12 +114,7 @@ async def test_diagnostics_on_open_and_change(client: LanguageClient, tmp_path):
     assert "nixcfg::unused-formal" in by_code
 
     fixed = CONFIG.replace("extraGrops", "extraGroups")
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
-        )
-    )
+    change_doc(client, uri, 2, fixed)
     diags = await diagnostics_of(client, uri, 2)
     assert "nixcfg::unknown-option" not in {d.code for d in diags}
 
@@ -336,16 +340,7 @@ async def test_editing_an_imported_file_evaluates_the_configuration_again(client
     # A computed value of the wrong type, in the imported file's buffer:
     # only the configuration's evaluation can find it, and it must run
     # again although configuration.nix did not change.
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=users_uri, version=2),
-            content_changes=[
-                types.TextDocumentContentChangeWholeDocument(
-                    text=users_text.replace("true", '"tr" + "ue"')
-                )
-            ],
-        )
-    )
+    change_doc(client, users_uri, 2, users_text.replace("true", '"tr" + "ue"'))
     diags = await wait_for_diagnostics(
         client,
         users_uri,
@@ -545,12 +540,7 @@ async def test_an_edit_is_evaluated_before_the_whole_configuration(client: Langu
     # A value no check without evaluation can judge: computed, of the
     # wrong type.
     edited = text.replace("uid = 1001;", 'uid = "100" + "1";')
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
-        )
-    )
+    change_doc(client, uri, 2, edited)
     final = await diagnostics_of(client, uri, 2)
     assert (uri, 2) in client.focused, "no nixcfg/diagnosticsFocused for version 2"
     focused, was_complete = client.focused[(uri, 2)]
