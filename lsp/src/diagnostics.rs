@@ -132,7 +132,12 @@ impl Publisher {
     }
 }
 
-fn publish(sender: &Sender<Message>, uri: Uri, version: Option<i32>, diagnostics: Vec<Diagnostic>) {
+pub(crate) fn publish(
+    sender: &Sender<Message>,
+    uri: Uri,
+    version: Option<i32>,
+    diagnostics: Vec<Diagnostic>,
+) {
     let params = PublishDiagnosticsParams {
         uri,
         diagnostics,
@@ -152,13 +157,7 @@ fn worker(
     read_files: ReadFiles,
 ) {
     let mut reusable = None;
-    // For a file both open and read by a configuration: its own analysis's
-    // diagnostics, and those the configuration's evaluation found in it;
-    // each publication of one includes the other.
-    let mut own: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-    let mut from_evaluation: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-    // Imported files each document's last analysis reported on.
-    let mut reported: HashMap<String, Vec<String>> = HashMap::new();
+    let mut imported = crate::imported::ImportedFiles::default();
     // The last evaluation of each configuration.
     let mut last_evaluated: HashMap<String, Evaluated> = HashMap::new();
     loop {
@@ -300,27 +299,10 @@ fn worker(
                     extra.extend(kept);
                     let (_, mut others) =
                         publish_converted(&sender, &actions, &job, focused, &extra);
-                    // The edited files it reads: the focused findings, the
-                    // file's own, and the last evaluation's elsewhere.
                     for (p, e) in &file_edits {
                         let file = p.display().to_string();
-                        let mut all = others.remove(&file).unwrap_or_default();
-                        let earlier = from_evaluation
-                            .get(&file)
-                            .map(|d| crate::edits::keep_outside(d, e));
-                        for d in own
-                            .get(&file)
-                            .into_iter()
-                            .flatten()
-                            .chain(earlier.iter().flatten())
-                        {
-                            if !all.contains(d) {
-                                all.push(d.clone());
-                            }
-                        }
-                        if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
-                            publish(&sender, uri, None, all);
-                        }
+                        let found = others.remove(&file).unwrap_or_default();
+                        imported.set_focused(&sender, &file, e, found);
                     }
                     notify(&sender, &job, "nixcfg/diagnosticsFocused");
                 }
@@ -343,19 +325,15 @@ fn worker(
             continue;
         }
         let converted = convert(&analysis, &job.text, &path);
-        let file = path.display().to_string();
-        if evaluate {
+        let extra = if evaluate {
             let read: Vec<PathBuf> = converted.read.iter().map(PathBuf::from).collect();
             read_files
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(job.uri.clone(), read);
+            Vec::new()
         } else {
-            own.insert(file.clone(), converted.out.clone());
-        }
-        let extra = match evaluate {
-            true => Vec::new(),
-            false => from_evaluation.get(&file).cloned().unwrap_or_default(),
+            imported.set_own(&path.display().to_string(), converted.out.clone())
         };
         let (out, others) = publish_converted(&sender, &actions, &job, converted, &extra);
         if evaluate {
@@ -368,34 +346,7 @@ fn worker(
                 },
             );
         }
-        // Imported files: this analysis's findings, and an empty list for
-        // those that had some last time.
-        let before = reported.remove(job.uri.as_str()).unwrap_or_default();
-        for file in before.iter().filter(|f| !others.contains_key(*f)) {
-            from_evaluation.remove(file);
-            if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
-                publish(
-                    &sender,
-                    uri,
-                    None,
-                    own.get(file).cloned().unwrap_or_default(),
-                );
-            }
-        }
-        let now: Vec<String> = others.keys().cloned().collect();
-        for (file, diags) in others {
-            from_evaluation.insert(file.clone(), diags.clone());
-            let mut all = diags;
-            for d in own.get(&file).into_iter().flatten() {
-                if !all.contains(d) {
-                    all.push(d.clone());
-                }
-            }
-            if let Ok(uri) = format!("file://{file}").parse::<Uri>() {
-                publish(&sender, uri, None, all);
-            }
-        }
-        reported.insert(job.uri.as_str().to_string(), now);
+        imported.set_evaluated(&sender, job.uri.as_str(), others);
         complete(&sender, &job);
     }
 }

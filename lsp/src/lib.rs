@@ -14,6 +14,7 @@ mod edits;
 mod evaluated;
 mod hover;
 mod hover_docs;
+mod imported;
 mod navigation;
 mod options;
 mod semantic;
