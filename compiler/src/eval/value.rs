@@ -95,7 +95,9 @@ impl Drop for List {
     fn drop(&mut self) {
         // No scan for nesting: a constant check of the drop depth is
         // cheaper than a pass over a long list.
-        if !self.0.is_empty() {
+        // Short lists of scalars and shared values (most of them) are
+        // freed without the guard's bookkeeping.
+        if !self.0.is_empty() && (self.0.len() > 8 || self.0.iter().any(may_nest)) {
             guarded_drop(Garbage::Thunks(std::mem::take(&mut self.0)));
         }
     }
@@ -103,7 +105,9 @@ impl Drop for List {
 
 impl Drop for Attrs {
     fn drop(&mut self) {
-        if !self.entries.is_empty() {
+        if !self.entries.is_empty()
+            && (self.entries.len() > 8 || self.entries.iter().any(|a| may_nest(&a.value)))
+        {
             guarded_drop(Garbage::Attrs(std::mem::take(&mut self.entries)));
         }
     }
@@ -361,24 +365,53 @@ impl Drop for ThunkCell {
         {
             return;
         }
-        let garbage: [Option<Garbage>; 2] = match st {
-            ThunkState::Done(v) => [Some(Garbage::Value(v)), None],
-            ThunkState::Pending(_, env) => [Some(Garbage::Env(env)), None],
+        // Most references a cell holds are shared or scalars: dropping
+        // them only decrements a count, so only those that may free a
+        // container go through the guard.
+        match st {
+            ThunkState::Done(v) => drop_value(v),
+            ThunkState::Pending(_, env) => {
+                if Rc::strong_count(&env) == 1 {
+                    guarded_drop(Garbage::Env(env));
+                }
+            }
             ThunkState::Apply(x) => {
                 let (v, t) = *x;
-                [Some(Garbage::Value(v)), Some(Garbage::Thunk(t))]
+                drop_value(v);
+                drop_thunk(t);
             }
             ThunkState::Apply2(x) => {
                 let (v, a, b) = *x;
-                DROP_QUEUE.with(|q| q.borrow_mut().push(Garbage::Thunk(b)));
-                [Some(Garbage::Value(v)), Some(Garbage::Thunk(a))]
+                drop_value(v);
+                drop_thunk(a);
+                drop_thunk(b);
             }
-            ThunkState::Select(x) => [Some(Garbage::Thunk(x.0)), None],
-            ThunkState::Blackhole => [None, None],
-        };
-        for g in garbage.into_iter().flatten() {
-            guarded_drop(g);
+            ThunkState::Select(x) => drop_thunk(x.0),
+            ThunkState::Blackhole => {}
         }
+    }
+}
+
+/// Drops `v`, through the guard only if that may free a container.
+#[inline]
+fn drop_value(v: Value) {
+    let nests = match &v {
+        Value::Attrs(a) => Rc::strong_count(a) == 1,
+        Value::List(l) => Rc::strong_count(l) == 1,
+        Value::Lambda(c) => Rc::strong_count(c) == 1,
+        Value::PrimOpApp(p) => Rc::strong_count(p) == 1,
+        _ => false,
+    };
+    if nests {
+        guarded_drop(Garbage::Value(v));
+    }
+}
+
+/// Drops `t`, through the guard only if that may free a container.
+#[inline]
+fn drop_thunk(t: Thunk) {
+    if may_nest(&t) {
+        guarded_drop(Garbage::Thunk(t));
     }
 }
 

@@ -1,0 +1,1 @@
+let s = builtins.listToAttrs (builtins.genList (i: { name = "n${toString i}"; value = i; }) 100); in builtins.foldl' (acc: i: acc + builtins.length (builtins.attrNames (removeAttrs s [ "n1" "n2" ]))) 0 (builtins.genList (i: i) 20000)

@@ -1,0 +1,1 @@
+builtins.stringLength (builtins.concatStringsSep "," (builtins.genList (i: "option ${builtins.toString i} of ${builtins.toString (i * 2)}") 200000))

@@ -1,0 +1,1 @@
+let s = builtins.listToAttrs (builtins.genList (i: { name = "n${toString i}"; value = i; }) 1000); in builtins.foldl' (acc: i: acc + (builtins.mapAttrs (n: v: v + i) s).n5) 0 (builtins.genList (i: i) 300)
