@@ -83,6 +83,9 @@ pub fn stack_limit() -> usize {
     STACK_LIMIT.with(|l| l.get())
 }
 
+/// The arguments of one builtin call (no builtin takes more than four).
+type ArgList = smallvec::SmallVec<[Thunk; 4]>;
+
 impl Evaluator {
     fn stack_overflow(&self) -> EvalError {
         EvalError::new(ErrorKind::StackOverflow, "nix::stack-overflow", "stack overflow: the evaluation nests too deeply", None)
@@ -372,6 +375,22 @@ impl Evaluator {
                             return self.call_value2(f, a, b, Some(*span));
                         }
                     }
+                }
+                // A builtin given all its arguments is called at once,
+                // without the partial applications in between.
+                match &f {
+                    Value::PrimOp(op) if op.arity == args.len() => {
+                        let ts: ArgList = args.iter().map(|a| self.thunk_of(a, env)).collect();
+                        return self.call_primop(op, &ts, Some(*span));
+                    }
+                    Value::PrimOpApp(app) if app.args.len() + args.len() == app.op.arity => {
+                        let mut ts: ArgList = app.args.iter().cloned().collect();
+                        for a in args {
+                            ts.push(self.thunk_of(a, env));
+                        }
+                        return self.call_primop(&app.op, &ts, Some(*span));
+                    }
+                    _ => {}
                 }
                 for a in args {
                     // A function that forces its argument first gets it
@@ -744,11 +763,15 @@ impl Evaluator {
                 }
             }
             Value::PrimOpApp(app) => {
-                let mut args = app.args.clone();
-                args.push(arg);
-                if args.len() == app.op.arity {
+                if app.args.len() + 1 == app.op.arity {
+                    // The last argument: the call's arguments live on the
+                    // stack, not in a vector made for them.
+                    let args: ArgList = app.args.iter().cloned().chain([arg]).collect();
                     self.call_primop(&app.op, &args, span)
                 } else {
+                    let mut args = Vec::with_capacity(app.op.arity);
+                    args.extend(app.args.iter().cloned());
+                    args.push(arg);
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
                         op: app.op.clone(),
                         args,
@@ -788,18 +811,18 @@ impl Evaluator {
             start: 0,
             end: 0,
         });
-        if self.profile_builtins.is_some() {
-            let start = std::time::Instant::now();
-            self.enter()?;
-            let r = (op.f)(self, args, s);
-            self.leave();
-            let e = self
-                .profile_builtins
-                .as_mut()
-                .map(|p| p.entry(op.name).or_insert((0, 0)));
-            if let Some(e) = e {
-                e.0 += 1;
-                e.1 += start.elapsed().as_micros() as u64;
+        if let Some(p) = &mut self.profile {
+            let start = p.enter();
+            let r = match self.enter() {
+                Ok(()) => {
+                    let r = (op.f)(self, args, s);
+                    self.leave();
+                    r
+                }
+                Err(e) => Err(e),
+            };
+            if let Some(p) = &mut self.profile {
+                p.leave(super::profile::Callee::Builtin(op.name), start);
             }
             return r;
         }
@@ -824,14 +847,22 @@ impl Evaluator {
         b: Thunk,
         span: Option<Span>,
     ) -> EvalResult<Value> {
-        if let Value::Lambda(c) = &f {
-            if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
-                let frame = self.heap.env(smallvec::smallvec![a], Some(c.env.clone()));
-                self.enter()?;
-                let r = self.call_lambda(inner, &frame, b, span);
-                self.leave();
-                return r;
+        match &f {
+            Value::Lambda(c) => {
+                if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
+                    let frame = self.heap.env(smallvec::smallvec![a], Some(c.env.clone()));
+                    self.enter()?;
+                    let r = self.call_lambda(inner, &frame, b, span);
+                    self.leave();
+                    return r;
+                }
             }
+            Value::PrimOp(op) if op.arity == 2 => return self.call_primop(op, &[a, b], span),
+            Value::PrimOpApp(app) if app.args.len() + 2 == app.op.arity => {
+                let args: ArgList = app.args.iter().cloned().chain([a, b]).collect();
+                return self.call_primop(&app.op, &args, span);
+            }
+            _ => {}
         }
         let g = self.call_value(f, a, span)?;
         self.call_value(g, b, span)
@@ -847,12 +878,10 @@ impl Evaluator {
         if self.profile.is_none() {
             return self.call_lambda_inner(def, env, arg, span);
         }
-        let start = std::time::Instant::now();
+        let start = self.profile.as_mut().map(|p| p.enter());
         let r = self.call_lambda_inner(def, env, arg, span);
-        if let Some(p) = &mut self.profile {
-            let e = p.entry(def.span).or_insert((0, 0));
-            e.0 += 1;
-            e.1 += start.elapsed().as_nanos() as u64;
+        if let (Some(p), Some(start)) = (&mut self.profile, start) {
+            p.leave(super::profile::Callee::Lambda(def.span), start);
         }
         r
     }

@@ -19,6 +19,7 @@ pub mod expr;
 pub mod interp;
 pub mod lower;
 pub mod print;
+mod profile;
 pub mod run;
 pub mod store;
 pub mod symbol;
@@ -110,10 +111,8 @@ pub struct Evaluator {
     /// Attribute names as string values (`attrNames`, `mapAttrs`), made
     /// once per name.
     pub(crate) name_strings: FxHashMap<Sym, Value>,
-    /// Calls per function, when `NIXCFG_PROFILE` is set (printed at the end).
-    pub(crate) profile: Option<FxHashMap<Span, (u64, u64)>>,
-    /// Calls and inclusive microseconds per builtin, likewise.
-    pub(crate) profile_builtins: Option<FxHashMap<&'static str, (u64, u64)>>,
+    /// Calls and times per function, when `NIXCFG_PROFILE` is set.
+    pub(crate) profile: Option<Box<profile::Profile>>,
 }
 
 impl Evaluator {
@@ -143,8 +142,7 @@ impl Evaluator {
             drv_hashes: FxHashMap::default(),
             text_files: FxHashMap::default(),
             name_strings: FxHashMap::default(),
-            profile: std::env::var_os("NIXCFG_PROFILE").map(|_| FxHashMap::default()),
-            profile_builtins: std::env::var_os("NIXCFG_PROFILE").map(|_| FxHashMap::default()),
+            profile: profile::Profile::from_env(),
         };
         builtins::install(&mut ev);
         ev
@@ -380,27 +378,15 @@ impl Evaluator {
 
     fn print_profile(&mut self) {
         if let Some(p) = self.profile.take() {
-            let mut calls: Vec<_> = p.into_iter().collect();
-            calls.sort_by_key(|c| std::cmp::Reverse(c.1 .1));
-            let _ = writeln!(self.stderr, "   calls  µs (inclusive)  function");
-            for (span, (n, ns)) in calls.into_iter().take(40) {
-                let place = match self.sources.try_get(span.file) {
-                    Some(f) => {
-                        let (l, c) = f.line_col(span.start);
-                        format!("{}:{l}:{c}", f.name)
-                    }
-                    None => format!("file {} offset {}", span.file.0, span.start),
-                };
-                let _ = writeln!(self.stderr, "{n:>8} {:>10}  {place}", ns / 1000);
-            }
-        }
-        if let Some(p) = self.profile_builtins.take() {
-            let mut calls: Vec<_> = p.into_iter().collect();
-            calls.sort_by_key(|c| std::cmp::Reverse(c.1 .1));
-            let _ = writeln!(self.stderr, "calls  µs (inclusive)  builtin");
-            for (name, (n, us)) in calls.into_iter().take(30) {
-                let _ = writeln!(self.stderr, "{n:>8} {us:>10}  {name}");
-            }
+            let sources = &self.sources;
+            let name = |span: Span| match sources.try_get(span.file) {
+                Some(f) => {
+                    let (l, c) = f.line_col(span.start);
+                    format!("{}:{l}:{c}", f.name)
+                }
+                None => format!("file {} offset {}", span.file.0, span.start),
+            };
+            let _ = p.print(&mut *self.stderr, &name);
         }
     }
 }
