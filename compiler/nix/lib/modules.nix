@@ -193,9 +193,31 @@ let
 
   # ------------------------------------------------------------ merging
 
+  # A lone definition that is a plain value, or a value under a priority
+  # (an option's default): its values and priority, as the general path
+  # below would find them and no stricter, without its list passes. Null
+  # for anything else (`mkIf`, `mkMerge`, `mkDefinition`, ...).
+  singleDefinition = m:
+    let
+      v = addErrorContext "while evaluating definitions from `${m.file}':" m.value;
+      t = v._type or null;
+    in
+    if t == null then { values = [ { inherit (m) file; value = v; } ]; highestPrio = defaultOverridePriority; }
+    else if t == "override" && builtins.isInt v.priority && v.priority <= 9999 then
+      {
+        # The content is looked at only for the values, as below: the
+        # priority alone must not force it.
+        values =
+          let def = { inherit (m) file; value = v.content; }; in
+          if def.value._type or "" == "order" then sortProperties [ def ] else [ def ];
+        highestPrio = v.priority;
+      }
+    else null;
+
   mergeDefinitions = loc: type: defs: rec {
     defsFinal' =
       let
+        single = if length defs == 1 then singleDefinition (head defs) else null;
         defs' = concatMap (m:
           map (value: if value._type or null == "definition" then value else { inherit (m) file; inherit value; })
             (addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))) defs;
@@ -205,7 +227,8 @@ let
         all = concatMap (m: map (value: { inherit (m) file; pos = m.pos or null; priority = definitionPriority { inherit value; }; }) (dischargeProperties m.value)) defs;
         defs''' = if any (def: def.value._type or "" == "order") defs''.values then sortProperties defs''.values else defs''.values;
       in
-      { values = defs'''; inherit (defs'') highestPrio; inherit all; };
+      if single != null then single // { inherit all; }
+      else { values = defs'''; inherit (defs'') highestPrio; inherit all; };
     defsFinal = defsFinal'.values;
 
     mergedValue =
@@ -221,7 +244,21 @@ let
     optionalValue = if isDefined then { value = mergedValue; } else { };
   };
 
+  # An option declared once (most are) is merged without the fold below,
+  # to the same set.
   mergeOptionDecls = loc: opts:
+    if length opts == 1 then
+      let
+        opt = head opts;
+        getSubModules = opt.options.type.getSubModules or null;
+      in
+      opt.options // {
+        inherit loc;
+        declarations = [ opt._file ];
+        declarationPositions = if opt.pos != null then [ opt.pos ] else [ { file = opt._file; line = null; column = null; } ];
+        options = if getSubModules != null then map (setDefaultModuleLocation opt._file) getSubModules else [ ];
+      }
+    else
     foldl' (res: opt:
       let
         t = res.type;
@@ -246,22 +283,38 @@ let
           options = submodules;
         } // typeSet) { inherit loc; declarations = [ ]; declarationPositions = [ ]; options = [ ]; } opts;
 
+  # `fixupOptionType loc (mergeOptionDecls loc [ decl ])`, for an option
+  # declared once, in one update.
+  singleOptionDecl = loc: decl:
+    let opt = decl.options; in
+    if opt.type.getSubModules or null != null then fixupOptionType loc (mergeOptionDecls loc [ decl ])
+    else opt // {
+      inherit loc;
+      declarations = [ decl._file ];
+      declarationPositions = if decl.pos != null then [ decl.pos ] else [ { file = decl._file; line = null; column = null; } ];
+      options = [ ];
+      type = opt.type or types.unspecified;
+    };
+
   fixupOptionType = loc: opt:
     if opt.type.getSubModules or null == null then opt // { type = opt.type or types.unspecified; }
     else opt // { type = opt.type.substSubModules opt.options; options = [ ]; };
 
   evalOptionValue = loc: opt: defs:
     let
-      defs' = (optional (opt ? default) { file = head opt.declarations; value = mkOptionDefault opt.default; }) ++ defs;
+      defs' = if opt ? default then [ { file = head opt.declarations; value = mkOptionDefault opt.default; } ] ++ defs else defs;
       res =
         if opt.readOnly or false && length defs' > 1 then
           let separateDefs = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) defs'; in
           throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}"
         else mergeDefinitions loc opt.type defs';
       value = if opt ? apply then opt.apply res.mergedValue else res.mergedValue;
-      warnDeprecation = lib.warnIf (opt.type.deprecationMessage != null) "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}";
+      checked =
+        if opt.type.deprecationMessage != null then
+          lib.warn "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}" opt
+        else opt;
     in
-    warnDeprecation opt // {
+    checked // {
       value = addErrorContext "while evaluating the option `${showOption loc}':" value;
       inherit (res.defsFinal') highestPrio;
       definitions = map (def: def.value) res.defsFinal;
@@ -313,7 +366,9 @@ let
             let tag = m.options._type or null; in
             if tag == "option" then true else if tag != null then throwDeclarationTypeError loc tag m._file else false) decls;
         in
-        if length optionDecls == length decls then
+        if length decls == 1 && (head decls).options._type or null == "option" then
+          { matchedOptions = evalOptionValue loc (singleOptionDecl loc (head decls)) defns'; unmatchedDefns = [ ]; }
+        else if length optionDecls == length decls then
           let opt = fixupOptionType loc (mergeOptionDecls loc decls); in
           { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
         else if optionDecls != [ ] then

@@ -758,7 +758,7 @@ impl Evaluator {
                 } else {
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
                         op,
-                        args: vec![arg],
+                        args: smallvec::smallvec![arg],
                     })))
                 }
             }
@@ -769,8 +769,7 @@ impl Evaluator {
                     let args: ArgList = app.args.iter().cloned().chain([arg]).collect();
                     self.call_primop(&app.op, &args, span)
                 } else {
-                    let mut args = Vec::with_capacity(app.op.arity);
-                    args.extend(app.args.iter().cloned());
+                    let mut args = app.args.clone();
                     args.push(arg);
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
                         op: app.op.clone(),

@@ -64,7 +64,9 @@ pub struct PrimOp {
 
 pub struct PrimOpApp {
     pub op: Rc<PrimOp>,
-    pub args: Vec<Thunk>,
+    /// The arguments given so far (fewer than the arity, at most three):
+    /// inline, so a partial application is one allocation.
+    pub args: smallvec::SmallVec<[Thunk; 3]>,
 }
 
 /// A list's elements. Its `Drop` (like those of `Attrs`, frames and
