@@ -200,12 +200,19 @@ fn check_file(
         job.evaluate,
         config,
         index,
-        &crate::config_eval_options(),
+        // The process ends after the check: its evaluations are not freed.
+        &nixcfg_compiler::eval::EvalOptions {
+            keep_heap: true,
+            ..crate::config_eval_options()
+        },
         reusable,
         // A configuration's evaluation checks its options (those of the
         // files it imports too).
         None,
     );
+    if let Some(evaluation) = a.evaluation {
+        evaluation.leak();
+    }
     out.diags = a.diags;
     out.sources = a.sources;
     out

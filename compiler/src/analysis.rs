@@ -16,6 +16,10 @@ use std::path::Path;
 pub struct FileAnalysis {
     pub diags: Vec<(Diagnostic, Option<Fix>)>,
     pub sources: SourceMap,
+    /// The configuration's evaluation, when `EvalOptions::keep_heap`
+    /// asked for it: the caller frees it when it has time (the language
+    /// server, after publishing), or never (a command about to exit).
+    pub evaluation: Option<crate::modules::Configuration>,
 }
 
 /// The lint findings of a text (None when it does not parse).
@@ -87,6 +91,7 @@ pub fn analyze_focused(
     Some(FileAnalysis {
         diags: diags.into_iter().map(|d| (d, None)).collect(),
         sources: std::mem::take(&mut cfg.ev.sources),
+        evaluation: None,
     })
 }
 
@@ -127,12 +132,16 @@ pub fn analyze(
     let mut sources = SourceMap::default();
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut findings = Vec::new();
+    let mut evaluation = None;
     if evaluate {
         findings = lint_text(text, config).unwrap_or_default();
         match Configuration::load(path, opts.clone(), false) {
             Ok(mut cfg) => {
                 errors = check_with(&mut cfg, index);
                 sources = std::mem::take(&mut cfg.ev.sources);
+                if opts.keep_heap {
+                    evaluation = Some(cfg);
+                }
             }
             Err(ds) => errors = ds.into_iter().flat_map(|d| d.flatten()).collect(),
         }
@@ -175,7 +184,11 @@ pub fn analyze(
             .iter()
             .map(|f| (lint_diagnostic(f, file), f.fix.clone())),
     );
-    FileAnalysis { diags, sources }
+    FileAnalysis {
+        diags,
+        sources,
+        evaluation,
+    }
 }
 
 #[cfg(test)]

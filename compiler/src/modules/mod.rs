@@ -24,6 +24,14 @@ pub struct Configuration {
 }
 
 impl Configuration {
+    /// Ends the configuration without freeing its evaluation
+    /// (`EvalOptions::keep_heap`).
+    pub fn leak(self) {
+        let Configuration { ev, result } = self;
+        std::mem::forget(result);
+        ev.leak();
+    }
+
     /// Evaluates the module in `file` (and its imports). `check` keeps
     /// nixpkgs' behaviour of failing on the first undeclared option; the
     /// checker turns it off and reports every one itself.
