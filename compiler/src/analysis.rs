@@ -17,8 +17,7 @@ pub struct FileAnalysis {
     pub diags: Vec<(Diagnostic, Option<Fix>)>,
     pub sources: SourceMap,
     /// The configuration's evaluation, when `EvalOptions::keep_heap`
-    /// asked for it: the caller frees it when it has time (the language
-    /// server, after publishing), or never (a command about to exit).
+    /// asked for it: for a command about to exit, which leaks it.
     pub evaluation: Option<crate::modules::Configuration>,
 }
 

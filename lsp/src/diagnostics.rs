@@ -185,8 +185,6 @@ fn worker(
             overlays: Arc::new(std::mem::take(&mut job.overlays)),
             cancel: Some(cancel),
             time_budget: Some(time_budget()),
-            // The evaluation is freed after its diagnostics are out.
-            keep_heap: true,
             ..Default::default()
         };
         let config = nixcfg_compiler::lint::Config::default();

@@ -63,8 +63,8 @@ pub struct EvalOptions {
     /// A configuration's analysis hands its evaluation back
     /// (`FileAnalysis::evaluation`) instead of freeing it: freeing a large
     /// evaluation took a tenth of a check's time, which a command about
-    /// to exit need not spend and a language server can spend after
-    /// publishing.
+    /// to exit need not spend. (The language server frees at once: freed
+    /// later, the free delayed the next edit's first diagnostics.)
     pub keep_heap: bool,
 }
 
