@@ -147,6 +147,7 @@ pub fn analyze(
     } else {
         // One parse serves the scope checks and the lints.
         let ev = reusable.get_or_insert_with(|| Evaluator::new(opts.clone()));
+        ev.heap.make_current();
         let file = ev.add_source(name.clone(), dir.clone(), text.into());
         let parsed = crate::syntax::parse(text, file);
         if parsed.errors.is_empty() {
@@ -162,6 +163,37 @@ pub fn analyze(
         }
         sources = std::mem::take(&mut ev.sources);
     }
+    finish(path, text, config, errors, findings, sources, evaluation)
+}
+
+/// `analyze` of a configuration, evaluated in the evaluator of its check
+/// before where that is sound (`incremental`): the language server's
+/// whole-configuration diagnostics after an edit.
+pub fn analyze_configuration(
+    path: &Path,
+    text: &str,
+    config: &Config,
+    opts: &EvalOptions,
+    kept: &mut crate::incremental::IncrementalCheck,
+) -> FileAnalysis {
+    let findings = lint_text(text, config).unwrap_or_default();
+    let (errors, sources) = kept.check(path, text, opts);
+    finish(path, text, config, errors, findings, sources, None)
+}
+
+/// What both analyses end with: lints that replace assertions, disabled
+/// codes, the lint findings as diagnostics.
+fn finish(
+    path: &Path,
+    text: &str,
+    config: &Config,
+    mut errors: Vec<Diagnostic>,
+    findings: Vec<Finding>,
+    mut sources: SourceMap,
+    evaluation: Option<Configuration>,
+) -> FileAnalysis {
+    let name = path.display().to_string();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     // A lint that says it better replaces the module's assertion.
     let replaced = [
         ("nixcfg::container-name", "Container name `"),

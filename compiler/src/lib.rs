@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod diagnostic;
 pub mod eval;
+pub mod incremental;
 pub mod lint;
 pub mod modules;
 pub mod source;

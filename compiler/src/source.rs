@@ -108,7 +108,7 @@ impl SourceFile {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct SourceMap {
     files: Vec<Rc<SourceFile>>,
 }
@@ -118,6 +118,14 @@ impl SourceMap {
         self.files.push(Rc::new(file));
         FileId(self.files.len() as u32 - 1)
     }
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     pub fn get(&self, id: FileId) -> &Rc<SourceFile> {
         &self.files[id.0 as usize]
     }

@@ -41,6 +41,15 @@ fn time_budget() -> std::time::Duration {
     std::time::Duration::from_millis(ms)
 }
 
+/// Whether whole checks reuse the submodule instances of the check
+/// before (`NIXCFG_LSP_REUSE=1`; `nixcfg_compiler::incremental`). Off by
+/// default: a kept evaluation also keeps the cycles of every check since,
+/// which on the benchmark's configuration doubled memory within four
+/// edits and made every fourth check a fresh one (docs/benchmarks.md).
+fn reuse_instances() -> bool {
+    std::env::var_os("NIXCFG_LSP_REUSE").is_some_and(|v| v == "1")
+}
+
 /// The files each configuration's last evaluation read (by the
 /// configuration's URI): a change to one of them re-evaluates it.
 type ReadFiles = Arc<Mutex<HashMap<Uri, Vec<PathBuf>>>>;
@@ -157,6 +166,9 @@ fn worker(
     read_files: ReadFiles,
 ) {
     let mut reusable = None;
+    // The evaluator of the last whole check, whose submodule instances the
+    // next check reuses where the edit allows it.
+    let mut kept = nixcfg_compiler::incremental::IncrementalCheck::default();
     let mut imported = crate::imported::ImportedFiles::default();
     // The last evaluation of each configuration.
     let mut last_evaluated: HashMap<String, Evaluated> = HashMap::new();
@@ -316,8 +328,19 @@ fn worker(
                 continue;
             }
         }
-        let Some(analysis) = run(evaluate, &mut reusable) else {
+        let analysis = if evaluate && reuse_instances() {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                nixcfg_compiler::analysis::analyze_configuration(
+                    &path, &job.text, &config, &opts, &mut kept,
+                )
+            }))
+            .ok()
+        } else {
+            run(evaluate, &mut reusable)
+        };
+        let Some(analysis) = analysis else {
             reusable = None;
+            kept = Default::default();
             continue;
         };
         // A newer version waiting makes this result stale.
@@ -427,9 +450,13 @@ fn convert(
             }
             continue;
         }
+        // An earlier version's span (of an instance reused from the
+        // evaluation before) is placed in that version's text: the lines
+        // it names are unchanged since.
+        let at = &file.text;
         let range = Range {
-            start: position(text, span.start as usize),
-            end: position(text, span.end.max(span.start) as usize),
+            start: position(at, span.start as usize),
+            end: position(at, span.end.max(span.start) as usize),
         };
         if let Some(a) = crate::actions::quick_fix(text, d, fix.as_ref(), range) {
             c.fixes.push(a);

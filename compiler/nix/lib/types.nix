@@ -122,7 +122,10 @@ let
   };
 
   submoduleWith =
-    { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null }@attrs:
+    # nixcfgReusable (nixcfg only): an instance depends on its definitions
+    # alone (and on options outside every instance), so the language
+    # server may take it from the evaluation before (builtins.nixcfgReuse).
+    { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null, nixcfgReusable ? false }@attrs:
     let
       inherit (lib.modules) evalModules;
       allModules = defs: map ({ value, file }:
@@ -141,10 +144,14 @@ let
       descriptionClass = "noun";
       check = x: isAttrs x || isFunction x || types.path.check x;
       merge = loc: defs:
-        (base.extendModules {
-          modules = [ { _module.args.name = last loc; } ] ++ allModules defs;
-          prefix = loc;
-        }).config;
+        let
+          instance = _: (base.extendModules {
+            modules = [ { _module.args.name = last loc; } ] ++ allModules defs;
+            prefix = loc;
+          }).config;
+        in
+        if nixcfgReusable then builtins.nixcfgReuse [ loc defs modules specialArgs ] instance
+        else instance null;
       emptyValue = { value = { }; };
       getSubOptions = prefix:
         let docsEval = base.extendModules { inherit prefix; }; in
@@ -154,11 +161,12 @@ let
       nestedTypes = optionalAttrs (freeformType != null) { inherit freeformType; };
       functor = defaultFunctor name // {
         type = types.submoduleWith;
-        payload = { inherit modules class specialArgs shorthandOnlyDefinesConfig description; };
+        payload = { inherit modules class specialArgs shorthandOnlyDefinesConfig description nixcfgReusable; };
         binOp = lhs: rhs: {
           class = if lhs.class == null then rhs.class else if rhs.class == null then lhs.class else if lhs.class == rhs.class then lhs.class
             else throw "A submoduleWith option is declared multiple times with conflicting class values \"${toString lhs.class}\" and \"${toString rhs.class}\".";
           modules = lhs.modules ++ rhs.modules;
+          nixcfgReusable = (lhs.nixcfgReusable or false) && (rhs.nixcfgReusable or false);
           specialArgs =
             let intersecting = builtins.intersectAttrs lhs.specialArgs rhs.specialArgs; in
             if intersecting == { } then lhs.specialArgs // rhs.specialArgs

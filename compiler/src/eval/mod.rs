@@ -20,6 +20,7 @@ pub mod interp;
 pub mod lower;
 pub mod print;
 mod profile;
+pub mod reuse;
 pub mod run;
 pub mod store;
 pub mod symbol;
@@ -120,6 +121,9 @@ pub struct Evaluator {
     pub(crate) name_strings: FxHashMap<Sym, Value>,
     /// Calls and times per function, when `NIXCFG_PROFILE` is set.
     pub(crate) profile: Option<Box<profile::Profile>>,
+    /// Submodule instances kept for the next evaluation in this evaluator
+    /// (`reuse.rs`; the language server's), or none.
+    pub reuse: Option<Box<reuse::ReuseCache>>,
 }
 
 impl Evaluator {
@@ -150,9 +154,51 @@ impl Evaluator {
             text_files: FxHashMap::default(),
             name_strings: FxHashMap::default(),
             profile: profile::Profile::from_env(),
+            reuse: None,
         };
         builtins::install(&mut ev);
         ev
+    }
+
+    /// Readies an evaluator kept from an evaluation before for another
+    /// with `opts` (the language server's, with `reuse`): the user's files
+    /// are read again — the import cache keeps only nixcfg's embedded
+    /// files — and the counters start again.
+    pub fn restart(&mut self, opts: EvalOptions) {
+        self.interruptible = opts.cancel.is_some() || opts.time_budget.is_some();
+        self.opts = opts;
+        self.calls = 0;
+        self.call_depth = 0;
+        self.started = std::time::Instant::now();
+        self.stack_limit = interp::stack_limit();
+        self.import_cache
+            .retain(|p, _| p.to_string_lossy().contains("/embedded-"));
+        self.heap.make_current();
+        // Each evaluation's profile on its own.
+        if self.profile.is_some() {
+            self.print_profile();
+            self.profile = profile::Profile::from_env();
+        }
+        if let Some(r) = self.reuse.as_mut() {
+            r.start();
+        }
+    }
+
+    /// Whether this evaluation was stopped (cancelled, or out of time).
+    pub fn was_stopped(&self) -> bool {
+        self.opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            || self
+                .opts
+                .time_budget
+                .is_some_and(|b| self.started.elapsed() >= b)
+    }
+
+    /// Registered objects alive (what cycles may hold).
+    pub fn live_objects(&self) -> usize {
+        self.heap.live_objects()
     }
 
     /// Redirects `trace` and warnings (tests capture them).

@@ -760,6 +760,29 @@ impl Heap {
         Thunk::cell(st)
     }
 
+    /// Makes this evaluator's registry the one new objects go to: an
+    /// evaluator kept between evaluations (the language server's) runs
+    /// again after others were created on the thread.
+    pub fn make_current(&self) {
+        REGISTRIES.with(|r| {
+            let mut r = r.borrow_mut();
+            if let Some(i) = r.iter().position(|x| x.id == self.id) {
+                let reg = r.remove(i);
+                r.push(reg);
+            }
+        });
+    }
+
+    /// Registered objects alive (a measure of what cycles may hold).
+    pub fn live_objects(&self) -> usize {
+        REGISTRIES.with(|r| {
+            r.borrow()
+                .iter()
+                .find(|x| x.id == self.id)
+                .map_or(0, Registry::live)
+        })
+    }
+
     /// Breaks every cycle of this evaluator's objects (when it ends).
     /// Values of the evaluation must not be used afterwards.
     pub fn clear(&mut self) {

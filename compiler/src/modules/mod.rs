@@ -40,14 +40,28 @@ impl Configuration {
         opts: EvalOptions,
         check: bool,
     ) -> Result<Configuration, Vec<Diagnostic>> {
-        let mut ev = Evaluator::new(opts);
-        let file = std::fs::canonicalize(file).map_err(|e| {
-            vec![Diagnostic::new(
-                "nixcfg::io",
-                format!("cannot read '{}': {e}", file.display()),
-                None,
-            )]
-        })?;
+        Configuration::load_in(Evaluator::new(opts), file, check).map_err(|(_, ds)| ds)
+    }
+
+    /// `load` in an evaluator made before (the language server's, which
+    /// reuses submodule instances of its evaluation before); on failure
+    /// the evaluator comes back with the diagnostics.
+    pub fn load_in(
+        mut ev: Evaluator,
+        file: &Path,
+        check: bool,
+    ) -> Result<Configuration, (Evaluator, Vec<Diagnostic>)> {
+        let file = match std::fs::canonicalize(file) {
+            Ok(f) => f,
+            Err(e) => {
+                let d = Diagnostic::new(
+                    "nixcfg::io",
+                    format!("cannot read '{}': {e}", file.display()),
+                    None,
+                );
+                return Err((ev, vec![d]));
+            }
+        };
         let path = nix_string(&file.display().to_string());
         // The user's nixpkgs when the search path has one; otherwise the
         // modules use an opaque package set.
@@ -66,8 +80,10 @@ impl Configuration {
         let text = format!(
             "import <nixcfg/nixos/eval-config.nix> {{ modules = [ (/. + {path}) ]; check = {check}; pkgs = {pkgs}; }}"
         );
-        let result = ev.eval_string(&text, "/".into())?;
-        Ok(Configuration { ev, result })
+        match ev.eval_string(&text, "/".into()) {
+            Ok(result) => Ok(Configuration { ev, result }),
+            Err(ds) => Err((ev, ds)),
+        }
     }
 
     /// nixcfg's modules alone (no user configuration): for the reference.

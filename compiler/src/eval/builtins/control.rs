@@ -120,6 +120,7 @@ pub const BUILTINS: &[Builtin] = &[
     b("addErrorContext", 2, add_error_context),
     b("break", 1, break_),
     b("toString", 1, to_string),
+    b("nixcfgReuse", 2, crate::eval::reuse::reuse),
 ];
 
 fn seq_second(ev: &mut Evaluator, a: &[Thunk], _s: Span) -> EvalResult<Value> {

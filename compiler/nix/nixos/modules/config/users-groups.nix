@@ -362,7 +362,9 @@ in
       description = "Whether to manage lingering of users' services.";
     };
     users.users = mkOption {
-      type = with types; attrsOf (submodule userOpts);
+      # Reusable: an instance reads only its definitions and `users.*` options
+      # outside every instance (`builtins.nixcfgReuse`).
+      type = types.attrsOf (types.submoduleWith { modules = [ userOpts ]; shorthandOnlyDefinesConfig = true; nixcfgReusable = true; });
       default = { };
       example = {
         alice = {

@@ -136,7 +136,7 @@ let
   };
 in
 {
-  options.users.users = mkOption { type = types.attrsOf (types.submodule userOptions); };
+  options.users.users = mkOption { type = types.attrsOf (types.submoduleWith { modules = [ userOptions ]; shorthandOnlyDefinesConfig = true; nixcfgReusable = true; }); };
 
   options.services.openssh = {
     enable = mkOption {

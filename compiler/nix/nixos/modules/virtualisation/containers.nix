@@ -329,7 +329,9 @@ let
 in
 {
   options.containers = mkOption {
-    type = types.attrsOf (types.submodule containerOpts);
+    # Reusable: a container reads only its definitions and host options
+    # outside every instance (`builtins.nixcfgReuse`).
+    type = types.attrsOf (types.submoduleWith { modules = [ containerOpts ]; shorthandOnlyDefinesConfig = true; nixcfgReusable = true; });
     default = { };
     example = lib.literalExpression ''
       { webserver = { privateNetwork = true; hostAddress = "10.231.136.1"; localAddress = "10.231.136.2";

@@ -1,0 +1,35 @@
+//! Checks a configuration, then again after each of N one-line edits, in
+//! one kept evaluator (`incremental`), printing what each check took:
+//! for profiling the language server's final diagnostics.
+//!     cargo run --release --example recheck -- CONFIG N
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = std::path::PathBuf::from(args.next().expect("CONFIG"));
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let mut text = std::fs::read_to_string(&path).expect("readable");
+    let opts = nixcfg_compiler::eval::EvalOptions::default();
+    std::thread::Builder::new()
+        .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
+        .spawn(move || {
+            nixcfg_compiler::eval::run::enter_eval_thread();
+            let mut kept = nixcfg_compiler::incremental::IncrementalCheck::default();
+            for i in 0..=n {
+                if i > 0 {
+                    text =
+                        text.replacen("description = \"User ", "description = \"Edited User ", 1);
+                    std::fs::write(&path, &text).expect("writable");
+                }
+                let t = std::time::Instant::now();
+                let (errors, _) = kept.check(&path, &text, &opts);
+                eprintln!(
+                    "check {i}: {:.1} ms, {} errors, {:?}",
+                    t.elapsed().as_secs_f64() * 1e3,
+                    errors.len(),
+                    kept.last
+                );
+            }
+        })
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}

@@ -1,0 +1,430 @@
+//! Submodule instances reused from one evaluation to the next (the
+//! language server's whole-configuration diagnostics after an edit).
+//!
+//! `builtins.nixcfgReuse key compute` is how nixcfg's lib merges a
+//! submodule instance whose type allows it (`submoduleWith {
+//! nixcfgReusable = true; }`). With no cache (every command but the
+//! language server) it is `compute null`. With one, `key` — the
+//! instance's location, its definitions, the type's modules — is turned
+//! into a fingerprint, and an instance of the evaluation before with the
+//! same fingerprint is returned instead of computing it again.
+//!
+//! A fingerprint determines the instance's value or there is none:
+//! - scalars, strings (with context), paths, lists and sets by content,
+//!   every attribute with the file, line and column it is defined at (the
+//!   positions diagnostics and `unsafeGetAttrPos` report);
+//! - an unevaluated definition by its expression, for the shapes a
+//!   definition is usually written in (constants, lists, sets,
+//!   interpolations, selections, operators) and the values of the
+//!   variables it reads; anything else (a function call, `with`, `rec`)
+//!   has no fingerprint, and the instance is computed as before;
+//! - the modules of the type, which come from nixcfg's embedded files, by
+//!   the position of their code (the files never change in a process).
+//!
+//! What the embedded modules read outside the instance (`cfg.mutableUsers`)
+//! is the caller's to keep equal: `crate::incremental` reuses a cache only
+//! when the edit since the evaluation before lies inside one instance's
+//! definition, so every other definition is the same text.
+
+use super::expr::{AttrKey, BindingValue, Expr};
+use super::value::{Env, ThunkState};
+use super::{EvalResult, Evaluator, Thunk, Value};
+use crate::source::{Pos, Span};
+use rustc_hash::FxHashMap;
+
+/// The instances of the last evaluation and of the current one.
+#[derive(Default)]
+pub struct ReuseCache {
+    previous: FxHashMap<Vec<u8>, Entry>,
+    current: FxHashMap<Vec<u8>, Entry>,
+    /// Instances taken from the evaluation before, computed, or without a
+    /// fingerprint (computed), in the current evaluation.
+    pub reused: usize,
+    pub computed: usize,
+    pub unkeyed: usize,
+}
+
+struct Entry {
+    value: Value,
+    /// The instance's location (`users.users.alice`).
+    loc: Vec<String>,
+}
+
+impl ReuseCache {
+    /// Starts an evaluation (its counters).
+    pub fn start(&mut self) {
+        self.reused = 0;
+        self.computed = 0;
+        self.unkeyed = 0;
+    }
+
+    /// Ends an evaluation. `completed`: it ran to its end, so what it did
+    /// not use is of instances that changed or are gone; after an
+    /// interrupted one, both generations are kept.
+    pub fn finish(&mut self, completed: bool) {
+        let current = std::mem::take(&mut self.current);
+        if completed {
+            self.previous = current;
+        } else {
+            self.previous.extend(current);
+        }
+    }
+
+    /// Whether `path` (an option path) lies inside an instance the
+    /// evaluations before merged through the cache.
+    pub fn inside_instance(&self, path: &[String]) -> bool {
+        self.previous.values().any(|e| path.starts_with(&e.loc))
+    }
+
+    /// Instances kept for the next evaluation.
+    pub fn len(&self) -> usize {
+        self.previous.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.previous.is_empty()
+    }
+}
+
+/// Nodes a fingerprint may visit before it gives up: a definition that
+/// reads something big (`pkgs`, `config`) is computed instead.
+const BUDGET: usize = 20_000;
+
+struct Fingerprint<'a> {
+    ev: &'a Evaluator,
+    out: Vec<u8>,
+    budget: usize,
+}
+
+impl Fingerprint<'_> {
+    fn tick(&mut self) -> Option<()> {
+        self.budget = self.budget.checked_sub(1)?;
+        Some(())
+    }
+
+    fn tag(&mut self, t: u8) {
+        self.out.push(t);
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        self.out.extend_from_slice(b);
+    }
+
+    fn int(&mut self, i: u64) {
+        self.out.extend_from_slice(&i.to_le_bytes());
+    }
+
+    /// A position as file name, line and column (not as a byte offset:
+    /// an edit earlier on another line moves offsets, not lines).
+    fn span(&mut self, span: Option<Span>) {
+        let Some(s) = span else {
+            self.tag(0);
+            return;
+        };
+        match self.ev.sources.try_get(s.file) {
+            Some(f) => {
+                let (l, c) = f.line_col(s.start);
+                let (el, ec) = f.line_col(s.end);
+                self.tag(1);
+                self.bytes(f.name.as_bytes());
+                self.int(((l as u64) << 32) | c as u64);
+                self.int(((el as u64) << 32) | ec as u64);
+            }
+            None => self.tag(0),
+        }
+    }
+
+    fn pos(&mut self, p: Pos) {
+        self.span(p.span());
+    }
+
+    fn in_embedded(&self, span: Span) -> bool {
+        self.ev
+            .sources
+            .try_get(span.file)
+            .is_some_and(|f| f.name.contains("/embedded-"))
+    }
+
+    fn thunk(&mut self, t: &Thunk, module: bool) -> Option<()> {
+        self.tick()?;
+        match t {
+            Thunk::Val(v) => self.value(v, module),
+            Thunk::Lazy(c) => {
+                if let Some(v) = c.done() {
+                    return self.value(&v, module);
+                }
+                // Not evaluated: by its expression, without forcing.
+                let (e, env) = c.with_state(|st| match st {
+                    ThunkState::Pending(e, env) => Some((e.clone(), env.clone())),
+                    _ => None,
+                })?;
+                self.tag(b'E');
+                self.expr(&e, &env, module)
+            }
+        }
+    }
+
+    fn value(&mut self, v: &Value, module: bool) -> Option<()> {
+        self.tick()?;
+        match v {
+            Value::Null => self.tag(b'n'),
+            Value::Bool(b) => {
+                self.tag(b'b');
+                self.tag(*b as u8);
+            }
+            Value::Int(i) => {
+                self.tag(b'i');
+                self.int(*i as u64);
+            }
+            Value::Float(f) => {
+                self.tag(b'f');
+                self.int(f.to_bits());
+            }
+            Value::String(s) => {
+                self.tag(b's');
+                self.bytes(s.s.as_bytes());
+                self.int(s.ctx.len() as u64);
+                for c in &s.ctx {
+                    self.bytes(c.as_bytes());
+                }
+            }
+            Value::Path(p) => {
+                self.tag(b'p');
+                self.bytes(p.as_bytes());
+            }
+            Value::List(l) => {
+                self.tag(b'l');
+                self.int(l.len() as u64);
+                for t in l.iter() {
+                    self.thunk(t, module)?;
+                }
+            }
+            Value::Attrs(a) => {
+                self.tag(b'a');
+                self.int(a.entries.len() as u64);
+                for e in a.entries.iter() {
+                    self.bytes(e.name.as_str().as_bytes());
+                    self.pos(e.pos);
+                    // An embedded module's set is its code, at its position.
+                    let embedded = module && e.pos.span().is_some_and(|s| self.in_embedded(s));
+                    if !embedded {
+                        self.thunk(&e.value, module)?;
+                    }
+                }
+            }
+            // Embedded modules' functions: their code, by position. Any
+            // other function: no fingerprint.
+            Value::Lambda(c) if module && self.in_embedded(c.def.span) => {
+                self.tag(b'L');
+                self.span(Some(c.def.span));
+            }
+            Value::PrimOp(p) => {
+                self.tag(b'P');
+                self.bytes(p.name.as_bytes());
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn var(&mut self, env: &Env, depth: u32, slot: u32, module: bool) -> Option<()> {
+        let mut e = env;
+        for _ in 0..depth {
+            e = e.parent.as_ref()?;
+        }
+        let t = e.slot(slot as usize)?;
+        self.thunk(&t, module)
+    }
+
+    fn expr(&mut self, e: &Expr, env: &Env, module: bool) -> Option<()> {
+        self.tick()?;
+        match e {
+            Expr::Const(v) => {
+                self.tag(b'c');
+                self.value(v, module)?;
+            }
+            Expr::Var { depth, slot } => {
+                self.tag(b'v');
+                self.var(env, *depth, *slot, module)?;
+            }
+            Expr::List(items) => {
+                self.tag(b'L');
+                self.int(items.len() as u64);
+                for i in items {
+                    self.expr(i, env, module)?;
+                }
+            }
+            Expr::Attrs(def) => {
+                if def.rec || !def.dynamics.is_empty() {
+                    return None;
+                }
+                self.tag(b'A');
+                self.int(def.sorted.len() as u64);
+                for &i in &def.sorted {
+                    let b = &def.bindings.list[i as usize];
+                    self.bytes(b.name.as_str().as_bytes());
+                    self.span(Some(b.span));
+                    match &b.value {
+                        BindingValue::Expr(x) | BindingValue::Inherit(x) => {
+                            self.expr(x, env, module)?
+                        }
+                        BindingValue::InheritFrom { .. } => return None,
+                    }
+                }
+            }
+            Expr::Interp { parts, span, .. } => {
+                self.tag(b'I');
+                self.span(Some(*span));
+                self.int(parts.len() as u64);
+                for p in parts {
+                    self.expr(p, env, module)?;
+                }
+            }
+            Expr::Select {
+                target,
+                path,
+                default,
+                span,
+            } => {
+                self.tag(b'S');
+                self.span(Some(*span));
+                self.expr(target, env, module)?;
+                self.int(path.len() as u64);
+                for k in path {
+                    match k {
+                        AttrKey::Static(s) => self.bytes(s.as_str().as_bytes()),
+                        AttrKey::Dynamic(_) => return None,
+                    }
+                }
+                match default {
+                    Some(d) => {
+                        self.tag(1);
+                        self.expr(d, env, module)?;
+                    }
+                    None => self.tag(0),
+                }
+            }
+            Expr::Bin {
+                op, lhs, rhs, span, ..
+            } => {
+                self.tag(b'B');
+                self.tag(*op as u8);
+                self.span(Some(*span));
+                self.expr(lhs, env, module)?;
+                self.expr(rhs, env, module)?;
+            }
+            Expr::Not(x, span) | Expr::Neg(x, span) => {
+                self.tag(if matches!(e, Expr::Not(..)) {
+                    b'!'
+                } else {
+                    b'-'
+                });
+                self.span(Some(*span));
+                self.expr(x, env, module)?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
+/// `nixcfgReuse key compute`.
+pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<Value> {
+    if ev.reuse.is_none() {
+        let f = ev.force(&a[1])?;
+        return ev.call_value(f, Thunk::Val(Value::Null), Some(span));
+    }
+    let key = instance_key(ev, &a[0]);
+    let Some((key, loc)) = key else {
+        if let Some(c) = ev.reuse.as_mut() {
+            c.unkeyed += 1;
+        }
+        let f = ev.force(&a[1])?;
+        return ev.call_value(f, Thunk::Val(Value::Null), Some(span));
+    };
+    if let Some(c) = ev.reuse.as_mut() {
+        if let Some(e) = c.current.get(&key) {
+            return Ok(e.value.clone());
+        }
+        if let Some(e) = c.previous.remove(&key) {
+            c.reused += 1;
+            let v = e.value.clone();
+            c.current.insert(key, e);
+            return Ok(v);
+        }
+    }
+    let f = ev.force(&a[1])?;
+    let v = ev.call_value(f, Thunk::Val(Value::Null), Some(span))?;
+    if let Some(c) = ev.reuse.as_mut() {
+        c.computed += 1;
+        c.current.insert(
+            key,
+            Entry {
+                value: v.clone(),
+                loc,
+            },
+        );
+    }
+    Ok(v)
+}
+
+/// The fingerprint of `[ loc defs modules specialArgs ]`, and `loc`.
+/// The list, `loc` and each definition's `{ file, value }` are forced
+/// (to weak head normal form: what merging the instance forces first);
+/// any error means no fingerprint, and merging reports it.
+fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>)> {
+    let Ok(Value::List(parts)) = ev.force(key) else {
+        return None;
+    };
+    let [loc, defs, modules, special] = parts.as_slice() else {
+        return None;
+    };
+    let Ok(Value::List(loc)) = ev.force(loc) else {
+        return None;
+    };
+    let mut names = Vec::with_capacity(loc.len());
+    for n in loc.iter() {
+        match ev.force(n) {
+            Ok(Value::String(s)) => names.push(s.s.clone()),
+            _ => return None,
+        }
+    }
+    let Ok(Value::List(defs)) = ev.force(defs) else {
+        return None;
+    };
+    for d in defs.iter() {
+        let Ok(Value::Attrs(d)) = ev.force(d) else {
+            return None;
+        };
+        for e in d.entries.iter() {
+            ev.force(&e.value).ok()?;
+        }
+    }
+    // The modules, each to weak head normal form (as evalModules takes
+    // them in), so that their fingerprint does not depend on whether this
+    // evaluation forced them already.
+    let Ok(Value::List(ms)) = ev.force(modules) else {
+        return None;
+    };
+    for m in ms.iter() {
+        ev.force(m).ok()?;
+    }
+    ev.force(special).ok()?;
+    let mut fp = Fingerprint {
+        ev,
+        out: Vec::with_capacity(256),
+        budget: BUDGET,
+    };
+    fp.int(names.len() as u64);
+    for n in &names {
+        fp.bytes(n.as_bytes());
+    }
+    fp.int(defs.len() as u64);
+    for d in defs.iter() {
+        fp.thunk(d, false)?;
+    }
+    fp.thunk(modules, true)?;
+    fp.thunk(special, false)?;
+    Some((fp.out, names))
+}

@@ -1,0 +1,286 @@
+//! The whole check of a configuration again after an edit, in the
+//! evaluator of the check before, reusing its submodule instances
+//! (`eval::reuse`): the language server's final diagnostics.
+//!
+//! Reuse is sound when everything an unchanged instance read is unchanged.
+//! An instance reads its own definitions (in its fingerprint) and options
+//! outside every instance (`cfg.mutableUsers`): so the evaluator is kept
+//! only when the edit since the check before lies inside the definition
+//! of one instance (`users.users.alice.description = …`) of the
+//! configuration file, and every other file it read is unchanged.
+//! Otherwise — and when the kept evaluation's cycles have grown to twice
+//! those of a fresh one — the check starts from a new evaluator.
+
+use crate::diagnostic::Diagnostic;
+use crate::eval::{EvalOptions, Evaluator};
+use crate::lint::options::attr_name;
+use crate::modules::{check_with, Configuration};
+use crate::source::SourceMap;
+use rnix::ast::{self, HasEntry};
+use rowan::ast::AstNode;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// A configuration's evaluator, kept from one check to the next.
+#[derive(Default)]
+pub struct IncrementalCheck {
+    ev: Option<Evaluator>,
+    path: PathBuf,
+    /// The user's files the last check read, with their texts.
+    texts: HashMap<String, Rc<str>>,
+    /// Registered objects after the last fresh evaluation.
+    fresh_live: usize,
+    /// What the last check did (for tests and `NIXCFG_REUSE_STATS`).
+    pub last: Outcome,
+    /// Never start afresh because the heap grew (tests).
+    pub unbounded: bool,
+}
+
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether it ran in the evaluator of the check before.
+    pub kept: bool,
+    pub reused: usize,
+    pub computed: usize,
+}
+
+impl IncrementalCheck {
+    /// Evaluates and checks the configuration `path` (its text `text`,
+    /// other open files in `opts.overlays`): the errors, and the sources
+    /// their spans point into.
+    pub fn check(
+        &mut self,
+        path: &Path,
+        text: &str,
+        opts: &EvalOptions,
+    ) -> (Vec<Diagnostic>, SourceMap) {
+        let keep = self.ev.is_some()
+            && self.path == path
+            && self.unchanged_outside_instances(path, text, opts);
+        let ev = match (keep, self.ev.take()) {
+            (true, Some(mut ev)) => {
+                ev.restart(opts.clone());
+                ev
+            }
+            (_, old) => {
+                drop(old);
+                let mut ev = Evaluator::new(opts.clone());
+                ev.reuse = Some(Box::default());
+                ev
+            }
+        };
+        let first_file = ev.sources.len();
+        let (errors, ev) = match Configuration::load_in(ev, path, false) {
+            Ok(mut cfg) => {
+                let errors = check_with(&mut cfg, None);
+                let Configuration { ev, result } = cfg;
+                drop(result);
+                (errors, ev)
+            }
+            Err((ev, ds)) => (ds.into_iter().flat_map(|d| d.flatten()).collect(), ev),
+        };
+        let mut ev = ev;
+        let completed = !ev.was_stopped();
+        let (reused, computed, unkeyed) = match ev.reuse.as_mut() {
+            Some(r) => {
+                r.finish(completed);
+                (r.reused, r.computed, r.unkeyed)
+            }
+            None => (0, 0, 0),
+        };
+        self.last = Outcome {
+            kept: keep,
+            reused,
+            computed,
+        };
+        if std::env::var_os("NIXCFG_REUSE_STATS").is_some() {
+            eprintln!(
+                "nixcfg: check kept={keep} reused={reused} computed={computed} unkeyed={unkeyed} live={}",
+                ev.live_objects()
+            );
+        }
+        if !keep {
+            self.fresh_live = ev.live_objects();
+        }
+        // What this check read is what the next compares with.
+        if !keep {
+            self.texts.clear();
+        }
+        for f in ev.sources.files().skip(first_file) {
+            if f.name.starts_with('/') && !f.name.contains("/embedded-") {
+                self.texts.insert(f.name.clone(), f.text.clone());
+            }
+        }
+        let sources = ev.sources.clone();
+        let grown = !self.unbounded && ev.live_objects() > 2 * self.fresh_live + 100_000;
+        self.path = path.to_path_buf();
+        // A failed load or an interrupted check proves nothing about
+        // reuse; a grown heap is freed and started again.
+        self.ev = (!grown).then_some(ev);
+        (errors, sources)
+    }
+
+    /// Whether every file the last check read has the same text now,
+    /// except `path`, whose edit lies inside one reused instance.
+    fn unchanged_outside_instances(&self, path: &Path, text: &str, opts: &EvalOptions) -> bool {
+        let Some(cache) = self.ev.as_ref().and_then(|ev| ev.reuse.as_ref()) else {
+            return false;
+        };
+        let Ok(root) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        let root = root.display().to_string();
+        if !self.texts.contains_key(&root) {
+            return false;
+        }
+        self.texts.iter().all(|(name, before)| {
+            if *name == root {
+                return &**before == text
+                    || changed_definition(before, text)
+                        .is_some_and(|p| !p.is_empty() && cache.inside_instance(&p));
+            }
+            let now = match opts.overlays.get(Path::new(name)) {
+                Some(t) => t.clone(),
+                None => match std::fs::read_to_string(name) {
+                    Ok(t) => t,
+                    Err(_) => return false,
+                },
+            };
+            **before == *now
+        })
+    }
+}
+
+/// The option path of the definition that holds every difference between
+/// two texts of a module (`["users" "users" "alice" "description"]`), when
+/// the module's function, its `let` and every other definition are the
+/// same text; `None` otherwise (or when either does not parse).
+pub fn changed_definition(before: &str, after: &str) -> Option<Vec<String>> {
+    let a = crate::syntax::parse(before, crate::source::FileId(0));
+    let b = crate::syntax::parse(after, crate::source::FileId(0));
+    if !a.errors.is_empty() || !b.errors.is_empty() {
+        return None;
+    }
+    let (mut x, mut y) = (a.root.expr()?, b.root.expr()?);
+    let mut path: Vec<String> = Vec::new();
+    let mut top = true;
+    loop {
+        if x.syntax().text() == y.syntax().text() {
+            // Equal here: the difference is in what surrounds it.
+            return None;
+        }
+        match (&x, &y) {
+            (ast::Expr::Paren(p), ast::Expr::Paren(q)) => {
+                (x, y) = (p.expr()?, q.expr()?);
+            }
+            (ast::Expr::Lambda(l), ast::Expr::Lambda(m)) if top => {
+                if l.param()?.syntax().text() != m.param()?.syntax().text() {
+                    return None;
+                }
+                (x, y) = (l.body()?, m.body()?);
+            }
+            (ast::Expr::LetIn(l), ast::Expr::LetIn(m)) if top => {
+                let texts = |e: &ast::LetIn| {
+                    e.entries()
+                        .map(|en| en.syntax().text().to_string())
+                        .collect::<Vec<_>>()
+                };
+                if texts(l) != texts(m) {
+                    return None;
+                }
+                (x, y) = (l.body()?, m.body()?);
+            }
+            (ast::Expr::AttrSet(s), ast::Expr::AttrSet(t)) => {
+                if s.rec_token().is_some() || t.rec_token().is_some() {
+                    return Some(path);
+                }
+                let (es, et): (Vec<_>, Vec<_>) = (s.entries().collect(), t.entries().collect());
+                if es.len() != et.len() {
+                    return Some(path);
+                }
+                let differing: Vec<usize> = (0..es.len())
+                    .filter(|&i| es[i].syntax().text() != et[i].syntax().text())
+                    .collect();
+                let [i] = differing[..] else {
+                    return Some(path);
+                };
+                let (ast::Entry::AttrpathValue(p), ast::Entry::AttrpathValue(q)) = (&es[i], &et[i])
+                else {
+                    return Some(path);
+                };
+                let (pa, qa) = (p.attrpath()?, q.attrpath()?);
+                if pa.syntax().text() != qa.syntax().text() {
+                    return Some(path);
+                }
+                let names: Option<Vec<String>> = pa.attrs().map(|a| attr_name(&a)).collect();
+                let Some(mut names) = names else {
+                    return Some(path);
+                };
+                if top {
+                    // A module with `config`/`options` at the top defines
+                    // in `config` only.
+                    let explicit = es.iter().any(|en| {
+                        matches!(en, ast::Entry::AttrpathValue(av)
+                            if av.attrpath().and_then(|p| p.attrs().next()).and_then(|a| attr_name(&a)).is_some_and(|n| n == "config" || n == "options"))
+                    });
+                    if explicit {
+                        if names.first().map(String::as_str) != Some("config") {
+                            return None;
+                        }
+                        names.remove(0);
+                    }
+                }
+                path.extend(names);
+                (x, y) = (p.value()?, q.value()?);
+                top = false;
+            }
+            _ => return Some(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_definition;
+
+    fn path(a: &str, b: &str) -> Option<String> {
+        changed_definition(a, b).map(|p| p.join("."))
+    }
+
+    #[test]
+    fn the_definition_an_edit_is_in() {
+        let base = "{ lib, ... }: {\n  users.users.alice = { uid = 1; description = \"A\"; };\n  users.users.bob.uid = 2;\n  networking.hostName = \"h\";\n}";
+        let edited = base.replace("\"A\"", "\"Alice\"");
+        assert_eq!(
+            path(base, &edited).as_deref(),
+            Some("users.users.alice.description")
+        );
+        let bob = base.replace("bob.uid = 2", "bob.uid = 3");
+        assert_eq!(path(base, &bob).as_deref(), Some("users.users.bob.uid"));
+        // Two definitions changed: only their common set.
+        let both = edited.replace("bob.uid = 2", "bob.uid = 3");
+        assert_eq!(path(base, &both).as_deref(), Some(""));
+        // The function's arguments, or a binding added: not one definition.
+        assert_eq!(
+            path(base, &base.replace("{ lib, ... }", "{ lib, pkgs, ... }")),
+            None
+        );
+        let added = base.replace(
+            "  networking",
+            "  users.mutableUsers = false;\n  networking",
+        );
+        assert_eq!(path(base, &added).as_deref(), Some(""));
+        // A name changed: the set that holds it.
+        let renamed = base.replace("alice = {", "carol = {");
+        assert_eq!(path(base, &renamed).as_deref(), Some(""));
+        let whole = "{ config = { users.users.alice.uid = 1; }; }";
+        assert_eq!(
+            path(whole, &whole.replace("= 1", "= 2")).as_deref(),
+            Some("users.users.alice.uid")
+        );
+        let let_ = "let x = 1; in { users.users.a.uid = x; }";
+        assert_eq!(path(let_, &let_.replace("x = 1", "x = 2")), None);
+        assert_eq!(path("{ a = 1; }", "{ a = 1 }"), None);
+    }
+}
