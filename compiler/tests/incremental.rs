@@ -62,6 +62,19 @@ const STEPS: &[(&str, &str, bool)] = &[
         "group = \"nope\"; uid = 500;",
         true,
     ),
+    // An `environment.etc` entry made from a user (its authorized keys):
+    // taken from the check before only while the user is the same.
+    (
+        "carol@inc\" ]; };",
+        "carol@inc\" ]; openssh.authorizedKeys.keyFiles = [ \"/nonexistent/carol.pub\" ]; };",
+        true,
+    ),
+    ("carol@inc\" ]; openssh", "carol@inc2\" ]; openssh", true),
+    (
+        " openssh.authorizedKeys.keyFiles = [ \"/nonexistent/carol.pub\" ];",
+        "",
+        true,
+    ),
     // Outside every instance: a fresh evaluator.
     (
         "networking.hostName = \"inc\";",

@@ -13,11 +13,17 @@
 //! - scalars, strings (with context), paths, lists and sets by content,
 //!   every attribute with the file, line and column it is defined at (the
 //!   positions diagnostics and `unsafeGetAttrPos` report);
-//! - an unevaluated definition by its expression, for the shapes a
-//!   definition is usually written in (constants, lists, sets,
-//!   interpolations, selections, operators) and the values of the
-//!   variables it reads; anything else (a function call, `with`, `rec`)
-//!   has no fingerprint, and the instance is computed as before;
+//! - an unevaluated definition by its expression (constants, lists, sets,
+//!   interpolations, selections, operators, calls, functions, `let`,
+//!   `if`) and the values of the variables it reads;
+//! - where content cannot be had — an expression of another shape, a
+//!   function, a large set read through a variable (`lib`, a user's
+//!   `config` that an `environment.etc` entry is made from), a content
+//!   attempt over its small budget — the object itself, by address.
+//!   Values never change, so the same object is the same value; the entry
+//!   keeps the objects its fingerprint names alive, so that no other
+//!   object can take their addresses. In an evaluator kept from the
+//!   evaluation before, `lib` and reused instances are such objects;
 //! - the modules of the type, which come from nixcfg's embedded files, by
 //!   the position of their code (the files never change in a process).
 //!
@@ -26,11 +32,12 @@
 //! when the edit since the evaluation before lies inside one instance's
 //! definition, so every other definition is the same text.
 
-use super::expr::{AttrKey, BindingValue, Expr};
+use super::expr::{AttrKey, BindingValue, Expr, Param};
 use super::value::{Env, ThunkState};
 use super::{EvalResult, Evaluator, Thunk, Value};
 use crate::source::{Pos, Span};
 use rustc_hash::FxHashMap;
+use std::rc::Rc;
 
 /// The instances of the last evaluation and of the current one.
 #[derive(Default)]
@@ -48,6 +55,9 @@ struct Entry {
     value: Value,
     /// The instance's location (`users.users.alice`).
     loc: Vec<String>,
+    /// The objects its fingerprint names by address, kept alive so that
+    /// no other object can take an address while the entry exists.
+    _pins: Vec<Thunk>,
 }
 
 impl ReuseCache {
@@ -90,16 +100,62 @@ impl ReuseCache {
 /// reads something big (`pkgs`, `config`) is computed instead.
 const BUDGET: usize = 20_000;
 
+/// Sets and lists larger than this are named by address at once, without
+/// an attempt at their content (`lib`, `pkgs`, an instance's `config`).
+const LARGE: usize = 64;
+
+/// The same, for a set read through a variable.
+const READ_LARGE: usize = 16;
+
+/// Nodes one attempt at a value's content may visit (see `or_identity`).
+const ATTEMPT: usize = 256;
+
 struct Fingerprint<'a> {
     ev: &'a Evaluator,
     out: Vec<u8>,
     budget: usize,
+    pins: Vec<Thunk>,
+    /// Inside a value read through a variable, where content attempts are
+    /// limited (`ATTEMPT`).
+    read: bool,
 }
 
 impl Fingerprint<'_> {
     fn tick(&mut self) -> Option<()> {
         self.budget = self.budget.checked_sub(1)?;
         Some(())
+    }
+
+    /// An object by its address. Values never change, so the same object
+    /// is the same value; the entry pins it (see `Entry::_pins`).
+    fn identity(&mut self, addr: *const (), pin: Thunk) {
+        self.tag(b'R');
+        self.int(addr as usize as u64);
+        self.pins.push(pin);
+    }
+
+    /// `content`, or where it cannot be had (an expression of another
+    /// shape, the budget spent), the object by its address.
+    fn or_identity(
+        &mut self,
+        addr: *const (),
+        pin: impl FnOnce() -> Thunk,
+        limit: usize,
+        content: impl FnOnce(&mut Self) -> Option<()>,
+    ) {
+        let (out, pins, budget) = (self.out.len(), self.pins.len(), self.budget);
+        // An attempt may get a small budget of its own, charged to the
+        // whole either way: a large value seen through a variable (a
+        // user's evaluated `config`) is cheaper to name than to walk.
+        self.budget = budget.min(limit);
+        let start = self.budget;
+        let found = content(self);
+        self.budget = budget - (start - self.budget);
+        if found.is_none() {
+            self.out.truncate(out);
+            self.pins.truncate(pins);
+            self.identity(addr, pin());
+        }
     }
 
     fn tag(&mut self, t: u8) {
@@ -154,19 +210,30 @@ impl Fingerprint<'_> {
                 if let Some(v) = c.done() {
                     return self.value(&v, module);
                 }
-                // Not evaluated: by its expression, without forcing.
-                let (e, env) = c.with_state(|st| match st {
+                // Not evaluated: by its expression, without forcing, or
+                // else the cell itself.
+                let pending = c.with_state(|st| match st {
                     ThunkState::Pending(e, env) => Some((e.clone(), env.clone())),
                     _ => None,
-                })?;
-                self.tag(b'E');
-                self.expr(&e, &env, module)
+                });
+                self.or_identity(
+                    Rc::as_ptr(c) as *const (),
+                    || t.clone(),
+                    usize::MAX,
+                    |fp| {
+                        let (e, env) = pending?;
+                        fp.tag(b'E');
+                        fp.expr(&e, &env, 0, module)
+                    },
+                );
+                Some(())
             }
         }
     }
 
     fn value(&mut self, v: &Value, module: bool) -> Option<()> {
         self.tick()?;
+        let pin = || Thunk::Val(v.clone());
         match v {
             Value::Null => self.tag(b'n'),
             Value::Bool(b) => {
@@ -194,36 +261,59 @@ impl Fingerprint<'_> {
                 self.bytes(p.as_bytes());
             }
             Value::List(l) => {
-                self.tag(b'l');
-                self.int(l.len() as u64);
-                for t in l.iter() {
-                    self.thunk(t, module)?;
+                let addr = Rc::as_ptr(l) as *const ();
+                if l.len() > LARGE {
+                    self.identity(addr, pin());
+                    return Some(());
                 }
+                let limit = if self.read { ATTEMPT } else { usize::MAX };
+                self.or_identity(addr, pin, limit, |fp| {
+                    fp.tag(b'l');
+                    fp.int(l.len() as u64);
+                    for t in l.iter() {
+                        fp.thunk(t, module)?;
+                    }
+                    Some(())
+                });
             }
             Value::Attrs(a) => {
-                self.tag(b'a');
-                self.int(a.entries.len() as u64);
-                for e in a.entries.iter() {
-                    self.bytes(e.name.as_str().as_bytes());
-                    self.pos(e.pos);
-                    // An embedded module's set is its code, at its position.
-                    let embedded = module && e.pos.span().is_some_and(|s| self.in_embedded(s));
-                    if !embedded {
-                        self.thunk(&e.value, module)?;
-                    }
+                let addr = Rc::as_ptr(a) as *const ();
+                // Read through a variable, a set of more than a few names
+                // is rarely written out in a configuration: named at once
+                // (an instance's `config`, evaluated or not, the same way).
+                let large = if self.read { READ_LARGE } else { LARGE };
+                if a.entries.len() > large && !module {
+                    self.identity(addr, pin());
+                    return Some(());
                 }
+                let limit = if self.read { ATTEMPT } else { usize::MAX };
+                self.or_identity(addr, pin, limit, |fp| {
+                    fp.tag(b'a');
+                    fp.int(a.entries.len() as u64);
+                    for e in a.entries.iter() {
+                        fp.bytes(e.name.as_str().as_bytes());
+                        fp.pos(e.pos);
+                        // An embedded module's set is its code, at its position.
+                        let embedded = module && e.pos.span().is_some_and(|s| fp.in_embedded(s));
+                        if !embedded {
+                            fp.thunk(&e.value, module)?;
+                        }
+                    }
+                    Some(())
+                });
             }
             // Embedded modules' functions: their code, by position. Any
-            // other function: no fingerprint.
+            // other function: the closure itself.
             Value::Lambda(c) if module && self.in_embedded(c.def.span) => {
                 self.tag(b'L');
                 self.span(Some(c.def.span));
             }
+            Value::Lambda(c) => self.identity(Rc::as_ptr(c) as *const (), pin()),
             Value::PrimOp(p) => {
                 self.tag(b'P');
                 self.bytes(p.name.as_bytes());
             }
-            _ => return None,
+            Value::PrimOpApp(p) => self.identity(Rc::as_ptr(p) as *const (), pin()),
         }
         Some(())
     }
@@ -234,25 +324,35 @@ impl Fingerprint<'_> {
             e = e.parent.as_ref()?;
         }
         let t = e.slot(slot as usize)?;
-        self.thunk(&t, module)
+        let read = std::mem::replace(&mut self.read, true);
+        let r = self.thunk(&t, module);
+        self.read = read;
+        r
     }
 
-    fn expr(&mut self, e: &Expr, env: &Env, module: bool) -> Option<()> {
+    /// An expression in `env`, under `local` frames the expression makes
+    /// itself (functions, `let`): variables of those are named by depth
+    /// and slot, the others by their values.
+    fn expr(&mut self, e: &Expr, env: &Env, local: u32, module: bool) -> Option<()> {
         self.tick()?;
         match e {
             Expr::Const(v) => {
                 self.tag(b'c');
                 self.value(v, module)?;
             }
+            Expr::Var { depth, slot } if *depth < local => {
+                self.tag(b'V');
+                self.int(((*depth as u64) << 32) | *slot as u64);
+            }
             Expr::Var { depth, slot } => {
                 self.tag(b'v');
-                self.var(env, *depth, *slot, module)?;
+                self.var(env, depth - local, *slot, module)?;
             }
             Expr::List(items) => {
                 self.tag(b'L');
                 self.int(items.len() as u64);
                 for i in items {
-                    self.expr(i, env, module)?;
+                    self.expr(i, env, local, module)?;
                 }
             }
             Expr::Attrs(def) => {
@@ -267,18 +367,89 @@ impl Fingerprint<'_> {
                     self.span(Some(b.span));
                     match &b.value {
                         BindingValue::Expr(x) | BindingValue::Inherit(x) => {
-                            self.expr(x, env, module)?
+                            self.expr(x, env, local, module)?
                         }
                         BindingValue::InheritFrom { .. } => return None,
                     }
                 }
+            }
+            Expr::Let { bindings, body } => {
+                if !bindings.inherit_sources.is_empty() {
+                    return None;
+                }
+                self.tag(b'T');
+                self.int(bindings.list.len() as u64);
+                for b in &bindings.list {
+                    self.bytes(b.name.as_str().as_bytes());
+                    match &b.value {
+                        BindingValue::Expr(x) => self.expr(x, env, local + 1, module)?,
+                        _ => return None,
+                    }
+                }
+                self.expr(body, env, local + 1, module)?;
+            }
+            Expr::Lambda(def) => {
+                self.tag(b'F');
+                self.span(Some(def.span));
+                match &def.param {
+                    Param::Ident => self.tag(0),
+                    Param::Pattern {
+                        formals,
+                        ellipsis,
+                        at,
+                    } => {
+                        self.tag(1);
+                        self.tag(*ellipsis as u8);
+                        self.tag(at.is_some() as u8);
+                        self.int(formals.len() as u64);
+                        for f in formals {
+                            self.bytes(f.name.as_str().as_bytes());
+                            match &f.default {
+                                Some(d) => {
+                                    self.tag(1);
+                                    self.expr(d, env, local + 1, module)?;
+                                }
+                                None => self.tag(0),
+                            }
+                        }
+                    }
+                }
+                self.expr(&def.body, env, local + 1, module)?;
+            }
+            Expr::Apply {
+                func, args, span, ..
+            } => {
+                self.tag(b'C');
+                self.span(Some(*span));
+                self.expr(func, env, local, module)?;
+                self.int(args.len() as u64);
+                for a in args {
+                    self.expr(a, env, local, module)?;
+                }
+            }
+            Expr::If {
+                cond,
+                then,
+                else_,
+                span,
+            } => {
+                self.tag(b'?');
+                self.span(Some(*span));
+                self.expr(cond, env, local, module)?;
+                self.expr(then, env, local, module)?;
+                self.expr(else_, env, local, module)?;
+            }
+            Expr::HasAttr { target, path } => {
+                self.tag(b'h');
+                self.expr(target, env, local, module)?;
+                self.static_path(path)?;
             }
             Expr::Interp { parts, span, .. } => {
                 self.tag(b'I');
                 self.span(Some(*span));
                 self.int(parts.len() as u64);
                 for p in parts {
-                    self.expr(p, env, module)?;
+                    self.expr(p, env, local, module)?;
                 }
             }
             Expr::Select {
@@ -289,18 +460,12 @@ impl Fingerprint<'_> {
             } => {
                 self.tag(b'S');
                 self.span(Some(*span));
-                self.expr(target, env, module)?;
-                self.int(path.len() as u64);
-                for k in path {
-                    match k {
-                        AttrKey::Static(s) => self.bytes(s.as_str().as_bytes()),
-                        AttrKey::Dynamic(_) => return None,
-                    }
-                }
+                self.expr(target, env, local, module)?;
+                self.static_path(path)?;
                 match default {
                     Some(d) => {
                         self.tag(1);
-                        self.expr(d, env, module)?;
+                        self.expr(d, env, local, module)?;
                     }
                     None => self.tag(0),
                 }
@@ -311,8 +476,8 @@ impl Fingerprint<'_> {
                 self.tag(b'B');
                 self.tag(*op as u8);
                 self.span(Some(*span));
-                self.expr(lhs, env, module)?;
-                self.expr(rhs, env, module)?;
+                self.expr(lhs, env, local, module)?;
+                self.expr(rhs, env, local, module)?;
             }
             Expr::Not(x, span) | Expr::Neg(x, span) => {
                 self.tag(if matches!(e, Expr::Not(..)) {
@@ -321,9 +486,20 @@ impl Fingerprint<'_> {
                     b'-'
                 });
                 self.span(Some(*span));
-                self.expr(x, env, module)?;
+                self.expr(x, env, local, module)?;
             }
             _ => return None,
+        }
+        Some(())
+    }
+
+    fn static_path(&mut self, path: &[AttrKey]) -> Option<()> {
+        self.int(path.len() as u64);
+        for k in path {
+            match k {
+                AttrKey::Static(s) => self.bytes(s.as_str().as_bytes()),
+                AttrKey::Dynamic(_) => return None,
+            }
         }
         Some(())
     }
@@ -336,7 +512,7 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
         return ev.call_value(f, Thunk::Val(Value::Null), Some(span));
     }
     let key = instance_key(ev, &a[0]);
-    let Some((key, loc)) = key else {
+    let Some((key, loc, pins)) = key else {
         if let Some(c) = ev.reuse.as_mut() {
             c.unkeyed += 1;
         }
@@ -363,6 +539,7 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
             Entry {
                 value: v.clone(),
                 loc,
+                _pins: pins,
             },
         );
     }
@@ -373,7 +550,7 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
 /// The list, `loc` and each definition's `{ file, value }` are forced
 /// (to weak head normal form: what merging the instance forces first);
 /// any error means no fingerprint, and merging reports it.
-fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>)> {
+fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>, Vec<Thunk>)> {
     let Ok(Value::List(parts)) = ev.force(key) else {
         return None;
     };
@@ -415,6 +592,8 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
         ev,
         out: Vec::with_capacity(256),
         budget: BUDGET,
+        pins: Vec::new(),
+        read: false,
     };
     fp.int(names.len() as u64);
     for n in &names {
@@ -426,5 +605,5 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
     }
     fp.thunk(modules, true)?;
     fp.thunk(special, false)?;
-    Some((fp.out, names))
+    Some((fp.out, names, fp.pins))
 }

@@ -60,7 +60,9 @@ let
 in
 {
   options.environment.etc = mkOption {
-    type = types.attrsOf (types.submodule etcOpts);
+    # An instance reads only its own definitions and name, so the language
+    # server may take it from the evaluation before (`builtins.nixcfgReuse`).
+    type = types.attrsOf (types.submoduleWith { modules = [ etcOpts ]; shorthandOnlyDefinesConfig = true; nixcfgReusable = true; });
     default = { };
     example = lib.literalExpression ''
       { "motd".text = "Welcome!\n"; "ssl/my.pem" = { source = ./my.pem; mode = "0440"; }; }
