@@ -51,10 +51,14 @@ let
       functor ? defaultFunctor name,
       deprecationMessage ? null,
       nestedTypes ? { },
+      # nixcfg only: `merge loc [ def ]` is `def.value` for a value that
+      # passes `check` (so `listOf` can skip merging each element). A type
+      # made from this one with `//` and another `merge` must drop it.
+      nixcfgPlainMerge ? false,
     }:
     {
       _type = "option-type";
-      inherit name check merge emptyValue getSubOptions getSubModules substSubModules typeMerge functor deprecationMessage nestedTypes descriptionClass;
+      inherit name check merge emptyValue getSubOptions getSubModules substSubModules typeMerge functor deprecationMessage nestedTypes descriptionClass nixcfgPlainMerge;
       description = if description == null then name else description;
     };
 
@@ -88,7 +92,7 @@ let
     description = "string matching the pattern ${pattern}";
     descriptionClass = "noun";
     check = x: isString x && builtins.match pattern x != null;
-    inherit (types.str) merge;
+    inherit (types.str) merge nixcfgPlainMerge;
     functor = defaultFunctor "strMatching" // { type = payload: strMatching payload.pattern; payload = { inherit pattern; }; binOp = lhs: rhs: if lhs == rhs then lhs else null; };
   };
 
@@ -208,7 +212,7 @@ let
     setType = typeName: value: value // { _type = typeName; };
     isOptionType = isType "option-type";
 
-    raw = mkOptionType { name = "raw"; description = "raw value"; descriptionClass = "noun"; check = x: true; merge = mergeOneOption; };
+    raw = mkOptionType { name = "raw"; description = "raw value"; descriptionClass = "noun"; check = x: true; merge = mergeOneOption; nixcfgPlainMerge = true; };
 
     anything = mkOptionType {
       name = "anything";
@@ -230,14 +234,14 @@ let
         mergeFunction loc defs;
     };
 
-    unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; descriptionClass = "noun"; };
+    unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; descriptionClass = "noun"; nixcfgPlainMerge = true; };
 
     # A Boolean; several definitions must be equal.
-    bool = mkOptionType { name = "bool"; description = "boolean"; descriptionClass = "noun"; check = isBool; merge = mergeEqualOption; };
+    bool = mkOptionType { name = "bool"; description = "boolean"; descriptionClass = "noun"; check = isBool; merge = mergeEqualOption; nixcfgPlainMerge = true; };
     boolByOr = mkOptionType { name = "boolByOr"; description = "boolean (merged using or)"; descriptionClass = "noun"; check = isBool; merge = loc: defs: any (d: d.value) defs; };
 
     # A signed integer; several definitions must be equal.
-    int = mkOptionType { name = "int"; description = "signed integer"; descriptionClass = "noun"; check = isInt; merge = mergeEqualOption; };
+    int = mkOptionType { name = "int"; description = "signed integer"; descriptionClass = "noun"; check = isInt; merge = mergeEqualOption; nixcfgPlainMerge = true; };
 
     ints = rec {
       between = lowest: highest: assert lib.assertMsg (lowest <= highest) "ints.between: lowest must be smaller than highest"; intBetween lowest highest null;
@@ -256,7 +260,7 @@ let
     # A port number: an integer from 0 to 65535.
     port = ints.u16;
 
-    float = mkOptionType { name = "float"; description = "floating point number"; descriptionClass = "noun"; check = isFloat; merge = mergeEqualOption; };
+    float = mkOptionType { name = "float"; description = "floating point number"; descriptionClass = "noun"; check = isFloat; merge = mergeEqualOption; nixcfgPlainMerge = true; };
 
     number = either int float;
 
@@ -270,14 +274,14 @@ let
     };
 
     # A string; several definitions must be equal.
-    str = mkOptionType { name = "str"; description = "string"; descriptionClass = "noun"; check = isString; merge = mergeEqualOption; };
+    str = mkOptionType { name = "str"; description = "string"; descriptionClass = "noun"; check = isString; merge = mergeEqualOption; nixcfgPlainMerge = true; };
 
     nonEmptyStr = mkOptionType {
       name = "nonEmptyStr";
       description = "non-empty string";
       descriptionClass = "noun";
       check = x: str.check x && builtins.match "[ \t\n]*" x == null;
-      inherit (str) merge;
+      inherit (str) merge nixcfgPlainMerge;
     };
 
     singleLineStr =
@@ -340,8 +344,19 @@ let
       descriptionClass = "composite";
       check = isList;
       merge = loc: defs:
+        let
+          merged = n: def: m: def': mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType [ { inherit (def) file; value = def'; } ];
+          entry = n: def: m: def': (merged n def m def').optionalValue;
+          # A plain element of a type whose merge of one value is the value
+          # (`str`, `int`): what `entry` gives, without merging it.
+          plain = n: def: m: def':
+            let v = builtins.addErrorContext "while evaluating definitions from `${def.file}':" def'; in
+            if v._type or null == null then { value = if elemType.check v then v else (merged n def m def').mergedValue; }
+            else entry n def m def';
+          each = if elemType.nixcfgPlainMerge or false then plain else entry;
+        in
         map (x: x.value) (filter (x: x ? value) (concatLists (imap1 (n: def:
-          imap1 (m: def': (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType [ { inherit (def) file; value = def'; } ]).optionalValue) def.value) defs)));
+          imap1 (each n def) def.value) defs)));
       emptyValue = { value = [ ]; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
       getSubModules = elemType.getSubModules;
@@ -468,6 +483,7 @@ let
         descriptionClass = if length values < 2 then "noun" else "conjunction";
         check = flip elem values;
         merge = mergeEqualOption;
+        nixcfgPlainMerge = true;
         functor = (defaultFunctor name) // { payload = { inherit values; }; type = payload: enum payload.values; binOp = a: b: { values = lib.unique (a.values ++ b.values); }; };
       };
 

@@ -252,13 +252,20 @@ let
       };
       config = {
         name = mkDefault name;
-        members = lib.mapAttrsToList (n: u: u.name) (
-          lib.filterAttrs (n: u: u.enable && builtins.elem name u.extraGroups) cfg.users
-        );
+        members = membersByGroup.${name} or [ ];
       };
     };
 
   enabledUsers = lib.filterAttrs (_: u: u.enable) cfg.users;
+
+  # Each group's members from the enabled users' `extraGroups`, in user
+  # order, each user once: one pass over the users for all groups (a
+  # filter per group would read every user once per group).
+  membersByGroup = builtins.zipAttrsWith (_: names: names) (
+    lib.mapAttrsToList (
+      _: u: builtins.listToAttrs (map (g: { name = g; value = u.name; }) u.extraGroups)
+    ) enabledUsers
+  );
 
   # users-groups.json, exactly as NixOS hands it to its updater.
   spec = {
