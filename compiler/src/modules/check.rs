@@ -9,6 +9,7 @@ use super::{position, Configuration};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Value;
 use crate::source::Span;
+use std::path::Path;
 
 /// Every error of the configuration, located where possible.
 pub fn check(cfg: &mut Configuration) -> Vec<Diagnostic> {
@@ -413,6 +414,54 @@ fn push_unique(
     }
 }
 
+/// Where a user's file names the missing file of an "opening file 'P':
+/// No such file or directory" error: the string `"P"`, or the path
+/// literal `./R` in the file's directory that resolves to P.
+fn missing_file_literal(cfg: &Configuration, message: &str) -> Option<Span> {
+    let rest = message.strip_prefix("opening file '")?;
+    let (missing, why) = rest.split_once("': ")?;
+    if !why.starts_with("No such file") {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let files: Vec<_> = cfg.ev.sources.files().enumerate().collect();
+    // The newest text of each user's file (a kept evaluator re-adds them).
+    for (i, f) in files.into_iter().rev() {
+        if !f.name.starts_with('/') || f.name.contains("/embedded-") || !seen.insert(&f.name) {
+            continue;
+        }
+        let relative = Path::new(missing)
+            .strip_prefix(&f.dir)
+            .ok()
+            .map(|r| format!("./{}", r.display()));
+        let quoted = format!("\"{missing}\"");
+        let found = f
+            .text
+            .match_indices(&quoted)
+            .next()
+            .map(|(at, _)| (at + 1, missing.len()));
+        let found = found.or_else(|| {
+            let r = relative.as_deref()?;
+            // A whole path literal: not the start of a longer one.
+            f.text
+                .match_indices(r)
+                .find(|(at, _)| {
+                    !f.text[at + r.len()..]
+                        .starts_with(|c: char| c.is_alphanumeric() || "._-+/".contains(c))
+                })
+                .map(|(at, _)| (at, r.len()))
+        });
+        if let Some((start, len)) = found {
+            return Some(Span {
+                file: crate::source::FileId(i as u32),
+                start: start as u32,
+                end: (start + len) as u32,
+            });
+        }
+    }
+    None
+}
+
 /// Whether a span lies in nixcfg's own embedded files (not the user's).
 fn in_library(cfg: &Configuration, span: Option<Span>) -> bool {
     match span {
@@ -496,9 +545,24 @@ fn report_option_error(
         // Reading an undefined option is an error only where it is read.
         return;
     }
-    // A mistake in a definition: point at the user's definitions instead
-    // of the library line that noticed it.
-    if in_library(cfg, d.span) {
+    // A file that does not exist, read by library code (a user's
+    // `openssh.authorizedKeys.keyFiles`): point at where the user names it.
+    if let Some(at) = in_library(cfg, d.span)
+        .then(|| missing_file_literal(cfg, &d.message))
+        .flatten()
+    {
+        d.span = Some(at);
+        d.label = Some("this file does not exist".into());
+        d.help = Some(format!(
+            "it is read to compute `{me}'; create the file or correct the path"
+        ));
+        d.trace.clear();
+        d.code = classify(&d.message).unwrap_or(d.code);
+        push_unique(out, seen, d);
+        return;
+    } else if in_library(cfg, d.span) {
+        // A mistake in a definition: point at the user's definitions
+        // instead of the library line that noticed it.
         let defs = definition_spans(cfg, opt);
         if let Some(first) = defs.first() {
             d.span = Some(*first);
@@ -664,8 +728,9 @@ fn assertions(cfg: &mut Configuration, options: &Value, system: &str, out: &mut 
             Ok(_) => true,
             Err(e) => {
                 // A mistake in an option the assertion reads is reported
-                // by that option.
-                if named_option(&e.diag.message).is_none() {
+                // by that option (named, or met there already).
+                let reported = out.iter().any(|d| d.message == e.diag.message);
+                if named_option(&e.diag.message).is_none() && !reported {
                     out.extend(e.into_diagnostic().flatten());
                 }
                 continue;
