@@ -297,12 +297,15 @@ let
 
   nameRegex = "[a-zA-Z0-9_.][a-zA-Z0-9_.-]*";
 
+  # Whether an id occurs twice: equal ids are neighbours once sorted (one
+  # pass; `lib.unique` is quadratic in the number of users).
   duplicates =
     ids':
     let
       sorted = builtins.sort builtins.lessThan ids';
+      n = builtins.length sorted;
     in
-    builtins.length (lib.unique sorted) != builtins.length sorted;
+    n > 1 && builtins.any (i: builtins.elemAt sorted i == builtins.elemAt sorted (i + 1)) (builtins.genList (i: i) (n - 1));
 
   uidsAreUnique = !duplicates (lib.filter (x: x != null) (lib.mapAttrsToList (_: u: u.uid) enabledUsers));
   gidsAreUnique = !duplicates (lib.filter (x: x != null) (lib.mapAttrsToList (_: g: g.gid) cfg.groups));
@@ -476,7 +479,7 @@ in
             manually running passwd root to set the root password.'';
         }
       ]
-      ++ lib.flatten (
+      ++ builtins.concatLists (
         lib.mapAttrsToList (n: u: [
           {
             assertion = builtins.match nameRegex u.name != null;
@@ -531,7 +534,7 @@ in
       );
 
     warnings =
-      lib.flatten (
+      builtins.concatLists (
         lib.mapAttrsToList (
           n: u:
           let

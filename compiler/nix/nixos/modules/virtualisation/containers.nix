@@ -344,7 +344,7 @@ in
     warnings = lib.optional (!config.boot.enableContainers)
       "containers.<name> is used, but boot.enableContainers is false. To use containers.<name>, set boot.enableContainers to true.";
 
-    assertions = lib.flatten (
+    assertions = builtins.concatLists (
       lib.mapAttrsToList (name: c: [
         {
           assertion = validName name;
