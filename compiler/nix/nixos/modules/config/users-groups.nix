@@ -232,7 +232,7 @@ let
     };
 
   groupOpts =
-    { name, ... }:
+    { name, config, ... }:
     {
       options = {
         name = mkOption {
@@ -252,7 +252,7 @@ let
       };
       config = {
         name = mkDefault name;
-        members = membersByGroup.${name} or [ ];
+        members = membersByGroup.${config.name} or [ ];
       };
     };
 
