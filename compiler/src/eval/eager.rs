@@ -29,7 +29,8 @@ impl Evaluator {
         match e {
             Expr::Bin { cheap: true, .. }
             | Expr::Interp { cheap: true, .. }
-            | Expr::Apply { cheap: true, .. } => {
+            | Expr::Apply { cheap: true, .. }
+            | Expr::If { cheap: true, .. } => {
                 let mut fuel = FUEL;
                 self.eager(e, env, &mut fuel)
             }
@@ -43,7 +44,8 @@ impl Evaluator {
         matches!(f, Value::Lambda(c) if matches!(c.def.param, Param::Ident)
             && matches!(*c.def.body, Expr::Bin { cheap: true, .. }
                 | Expr::Interp { cheap: true, .. }
-                | Expr::Apply { cheap: true, .. }))
+                | Expr::Apply { cheap: true, .. }
+                | Expr::If { cheap: true, .. }))
     }
 
     /// `f x` at once, for a lazy application a builtin would make
@@ -89,6 +91,13 @@ impl Evaluator {
                 let b = self.eager(rhs, env, fuel).filter(is_scalar)?;
                 self.scalar_bin(*op, a, b, *span)?
             }
+            Expr::If {
+                cond, then, else_, ..
+            } => match self.eager(cond, env, fuel)? {
+                Value::Bool(true) => self.eager(then, env, fuel).filter(is_scalar)?,
+                Value::Bool(false) => self.eager(else_, env, fuel).filter(is_scalar)?,
+                _ => return None,
+            },
             Expr::Not(x, _) => match self.eager(x, env, fuel)? {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => return None,
@@ -223,7 +232,10 @@ pub(crate) fn cheap_operand(e: &Expr) -> bool {
         Expr::Const(v) => is_scalar(v),
         Expr::Var { .. } => true,
         Expr::Not(x, _) | Expr::Neg(x, _) => cheap_operand(x),
-        Expr::Bin { cheap, .. } | Expr::Interp { cheap, .. } | Expr::Apply { cheap, .. } => *cheap,
+        Expr::Bin { cheap, .. }
+        | Expr::Interp { cheap, .. }
+        | Expr::Apply { cheap, .. }
+        | Expr::If { cheap, .. } => *cheap,
         _ => false,
     }
 }
@@ -235,6 +247,14 @@ pub(crate) fn cheap_bin(op: BinOp, lhs: &Expr, rhs: &Expr) -> bool {
 /// `"…${a}…${b}…"` whose parts are cheap.
 pub(crate) fn cheap_interp(parts: &[ExprRef]) -> bool {
     parts.iter().all(|p| cheap_operand(p)) && parts.iter().map(|p| size(p)).sum::<u32>() < FUEL
+}
+
+/// `if c then a else b` whose three parts are cheap.
+pub(crate) fn cheap_if(cond: &Expr, then: &Expr, else_: &Expr) -> bool {
+    cheap_operand(cond)
+        && cheap_operand(then)
+        && cheap_operand(else_)
+        && 1 + size(cond) + size(then) + size(else_) <= FUEL
 }
 
 /// `toString x` (the global builtin, `is_toString`) with `x` cheap.
@@ -249,6 +269,9 @@ fn size(e: &Expr) -> u32 {
         Expr::Const(_) | Expr::Var { .. } => 1,
         Expr::Not(x, _) | Expr::Neg(x, _) => 1 + size(x),
         Expr::Bin { lhs, rhs, .. } => 1 + size(lhs) + size(rhs),
+        Expr::If {
+            cond, then, else_, ..
+        } => 1 + size(cond) + size(then) + size(else_),
         Expr::Interp { parts, .. } => 1 + parts.iter().map(|p| size(p)).sum::<u32>(),
         Expr::Apply { func, args, .. } => {
             1 + size(func) + args.iter().map(|p| size(p)).sum::<u32>()

@@ -59,6 +59,8 @@ pub enum Expr {
         then: ExprRef,
         else_: ExprRef,
         span: Span,
+        /// May be computed eagerly (see `eager`).
+        cheap: bool,
     },
     Assert {
         cond: ExprRef,

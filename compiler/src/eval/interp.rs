@@ -197,7 +197,7 @@ impl Evaluator {
                     err
                 }
             }),
-            ThunkState::Apply(x) => self.call_value(x.0.clone(), x.1.clone(), None),
+            ThunkState::Apply(x) => self.apply1(&x.0, x.1.clone(), None),
             ThunkState::Apply2(x) => self.call_value2(x.0.clone(), x.1.clone(), x.2.clone(), None),
             ThunkState::Select(x) => {
                 let (from, name, span) = (&x.0, &x.1, &x.2);
@@ -404,7 +404,11 @@ impl Evaluator {
                         }
                         _ => self.thunk_of(a, env),
                     };
-                    f = self.call_value(f, t, Some(*span))?;
+                    f = if args.len() == 1 {
+                        self.apply1(&f, t, Some(*span))?
+                    } else {
+                        self.call_value(f, t, Some(*span))?
+                    };
                 }
                 Ok(f)
             }
@@ -439,6 +443,7 @@ impl Evaluator {
                 then,
                 else_,
                 span,
+                ..
             } => {
                 let c = self.eval_fast(cond, env)?;
                 match c {
@@ -851,7 +856,22 @@ impl Evaluator {
                 if let (Param::Ident, Expr::Lambda(inner)) = (&c.def.param, &*c.def.body) {
                     let frame = self.heap.env(smallvec::smallvec![a], Some(c.env.clone()));
                     self.enter()?;
-                    let r = self.call_lambda(inner, &frame, b, span);
+                    let r = if inner.selector.is_none()
+                        && matches!(inner.param, Param::Ident)
+                        && self.profile.is_none()
+                    {
+                        // `a: b: …` with a plain `b`: its frame at once.
+                        let frame = self.heap.env(smallvec::smallvec![b], Some(frame));
+                        self.eval(&inner.body, &frame).map_err(|e| {
+                            if e.diag.trace.len() < 32 {
+                                e.context(self.calling(inner), Some(inner.span))
+                            } else {
+                                e
+                            }
+                        })
+                    } else {
+                        self.call_lambda(inner, &frame, b, span)
+                    };
                     self.leave();
                     return r;
                 }
@@ -1021,14 +1041,48 @@ impl Evaluator {
 
     /// Applies a function to already-made arguments (for builtins).
     pub fn apply(&mut self, f: &Value, args: &[Thunk], span: Span) -> EvalResult<Value> {
-        if let [a, b] = args {
-            return self.call_value2(f.clone(), a.clone(), b.clone(), Some(span));
+        match args {
+            [a] => return self.apply1(f, a.clone(), Some(span)),
+            [a, b] => return self.call_value2(f.clone(), a.clone(), b.clone(), Some(span)),
+            _ => {}
         }
         let mut v = f.clone();
         for a in args {
             v = self.call_value(v, a.clone(), Some(span))?;
         }
         Ok(v)
+    }
+
+    /// `f a` for the builtins that call a function per element (`filter`,
+    /// `map`, `genList`): a plain `x: …` is entered directly, without the
+    /// layers of `call_value` (most such calls are of small lambdas, where
+    /// those layers cost as much as the body).
+    #[inline]
+    pub fn apply1(&mut self, f: &Value, a: Thunk, span: Option<Span>) -> EvalResult<Value> {
+        if let Value::Lambda(c) = f {
+            if matches!(c.def.param, Param::Ident) && self.profile.is_none() {
+                self.enter().map_err(|mut e| {
+                    e.diag.span = e.diag.span.or(span);
+                    e
+                })?;
+                let r = match &c.def.selector {
+                    Some((names, at)) => self.call_selector(a, names, *at),
+                    None => {
+                        let frame = self.heap.env(smallvec::smallvec![a], Some(c.env.clone()));
+                        self.eval(&c.def.body, &frame)
+                    }
+                };
+                self.leave();
+                return r.map_err(|e| {
+                    if e.diag.trace.len() < 32 {
+                        e.context(self.calling(&c.def), Some(c.def.span))
+                    } else {
+                        e
+                    }
+                });
+            }
+        }
+        self.call_value(f.clone(), a, span)
     }
 
     pub fn apply_values(&mut self, f: &Value, args: &[Value], span: Span) -> EvalResult<Value> {

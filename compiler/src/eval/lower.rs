@@ -278,11 +278,13 @@ impl<'a> Lowerer<'a> {
                 let cond = self.opt(i.condition());
                 let then = self.opt(i.body());
                 let else_ = self.opt(i.else_body());
+                let cheap = super::eager::cheap_if(&cond, &then, &else_);
                 Rc::new(Expr::If {
                     cond,
                     then,
                     else_,
                     span,
+                    cheap,
                 })
             }
             ast::Expr::Assert(a) => {

@@ -432,6 +432,7 @@ impl Fingerprint<'_> {
                 then,
                 else_,
                 span,
+                ..
             } => {
                 self.tag(b'?');
                 self.span(Some(*span));
