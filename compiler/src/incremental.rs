@@ -35,6 +35,11 @@ pub struct IncrementalCheck {
     pub last: Outcome,
     /// Never start afresh because the heap grew (tests).
     pub unbounded: bool,
+    /// Report growth earlier, at one and a half times a fresh evaluation
+    /// (`Outcome::grown`), and keep the grown evaluator until it is three
+    /// times one: the language server starts afresh in the background
+    /// meanwhile.
+    pub keep_grown: bool,
 }
 
 #[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +48,9 @@ pub struct Outcome {
     pub kept: bool,
     pub reused: usize,
     pub computed: usize,
+    /// Its heap has grown to twice a fresh evaluation's (one and a half
+    /// times, with `keep_grown`).
+    pub grown: bool,
 }
 
 impl IncrementalCheck {
@@ -93,6 +101,7 @@ impl IncrementalCheck {
             kept: keep,
             reused,
             computed,
+            grown: false,
         };
         if std::env::var_os("NIXCFG_REUSE_STATS").is_some() {
             eprintln!(
@@ -113,11 +122,14 @@ impl IncrementalCheck {
             }
         }
         let sources = ev.sources.clone();
-        let grown = !self.unbounded && ev.live_objects() > 2 * self.fresh_live + 100_000;
+        let over = |halves: usize| ev.live_objects() > halves * self.fresh_live / 2 + 100_000;
+        let grown = !self.unbounded && over(if self.keep_grown { 3 } else { 4 });
+        let dropped = !self.unbounded && over(if self.keep_grown { 6 } else { 4 });
+        self.last.grown = grown;
         self.path = path.to_path_buf();
         // A failed load or an interrupted check proves nothing about
         // reuse; a grown heap is freed and started again.
-        self.ev = (!grown).then_some(ev);
+        self.ev = (!dropped).then_some(ev);
         (errors, sources)
     }
 
@@ -137,8 +149,9 @@ impl IncrementalCheck {
         self.texts.iter().all(|(name, before)| {
             if *name == root {
                 return &**before == text
-                    || changed_definition(before, text)
-                        .is_some_and(|p| !p.is_empty() && cache.inside_instance(&p));
+                    || changed_definitions(before, text).is_some_and(|ps| {
+                        ps.iter().all(|p| !p.is_empty() && cache.inside_instance(p))
+                    });
             }
             let now = match opts.overlays.get(Path::new(name)) {
                 Some(t) => t.clone(),
@@ -152,23 +165,37 @@ impl IncrementalCheck {
     }
 }
 
-/// The option path of the definition that holds every difference between
-/// two texts of a module (`["users" "users" "alice" "description"]`), when
-/// the module's function, its `let` and every other definition are the
-/// same text; `None` otherwise (or when either does not parse).
-pub fn changed_definition(before: &str, after: &str) -> Option<Vec<String>> {
+/// The option paths of the definitions that hold the differences between
+/// two texts of a module (`[["users" "users" "alice" "description"]]`;
+/// several after several edits), when the module's function, its `let`
+/// and every other definition are the same text; `None` otherwise (or when
+/// either does not parse). A path is that of the innermost set holding
+/// its difference (`[]`: the module's own set).
+pub fn changed_definitions(before: &str, after: &str) -> Option<Vec<Vec<String>>> {
     let a = crate::syntax::parse(before, crate::source::FileId(0));
     let b = crate::syntax::parse(after, crate::source::FileId(0));
     if !a.errors.is_empty() || !b.errors.is_empty() {
         return None;
     }
-    let (mut x, mut y) = (a.root.expr()?, b.root.expr()?);
-    let mut path: Vec<String> = Vec::new();
-    let mut top = true;
+    let mut out = Vec::new();
+    differences(a.root.expr()?, b.root.expr()?, Vec::new(), true, &mut out)?;
+    // Equal expressions in different texts: the difference is in what
+    // surrounds them.
+    (!out.is_empty()).then_some(out)
+}
+
+/// Adds to `out` the paths of the definitions where `x` and `y` (at
+/// `path`) differ; `None` if they differ in something not a definition.
+fn differences(
+    mut x: ast::Expr,
+    mut y: ast::Expr,
+    path: Vec<String>,
+    top: bool,
+    out: &mut Vec<Vec<String>>,
+) -> Option<()> {
     loop {
         if x.syntax().text() == y.syntax().text() {
-            // Equal here: the difference is in what surrounds it.
-            return None;
+            return Some(());
         }
         match (&x, &y) {
             (ast::Expr::Paren(p), ast::Expr::Paren(q)) => {
@@ -192,60 +219,76 @@ pub fn changed_definition(before: &str, after: &str) -> Option<Vec<String>> {
                 (x, y) = (l.body()?, m.body()?);
             }
             (ast::Expr::AttrSet(s), ast::Expr::AttrSet(t)) => {
-                if s.rec_token().is_some() || t.rec_token().is_some() {
-                    return Some(path);
-                }
-                let (es, et): (Vec<_>, Vec<_>) = (s.entries().collect(), t.entries().collect());
-                if es.len() != et.len() {
-                    return Some(path);
-                }
-                let differing: Vec<usize> = (0..es.len())
-                    .filter(|&i| es[i].syntax().text() != et[i].syntax().text())
-                    .collect();
-                let [i] = differing[..] else {
-                    return Some(path);
-                };
-                let (ast::Entry::AttrpathValue(p), ast::Entry::AttrpathValue(q)) = (&es[i], &et[i])
-                else {
-                    return Some(path);
-                };
-                let (pa, qa) = (p.attrpath()?, q.attrpath()?);
-                if pa.syntax().text() != qa.syntax().text() {
-                    return Some(path);
-                }
-                let names: Option<Vec<String>> = pa.attrs().map(|a| attr_name(&a)).collect();
-                let Some(mut names) = names else {
-                    return Some(path);
-                };
-                if top {
-                    // A module with `config`/`options` at the top defines
-                    // in `config` only.
-                    let explicit = es.iter().any(|en| {
-                        matches!(en, ast::Entry::AttrpathValue(av)
-                            if av.attrpath().and_then(|p| p.attrs().next()).and_then(|a| attr_name(&a)).is_some_and(|n| n == "config" || n == "options"))
-                    });
-                    if explicit {
-                        if names.first().map(String::as_str) != Some("config") {
-                            return None;
-                        }
-                        names.remove(0);
-                    }
-                }
-                path.extend(names);
-                (x, y) = (p.value()?, q.value()?);
-                top = false;
+                return set_differences(s, t, path, top, out);
             }
-            _ => return Some(path),
+            _ => {
+                out.push(path);
+                return Some(());
+            }
         }
     }
 }
 
+/// `differences` of two sets: those of each definition that differs, when
+/// every one that differs has the same name in both; the set itself
+/// otherwise.
+fn set_differences(
+    s: &ast::AttrSet,
+    t: &ast::AttrSet,
+    path: Vec<String>,
+    top: bool,
+    out: &mut Vec<Vec<String>>,
+) -> Option<()> {
+    let (es, et): (Vec<_>, Vec<_>) = (s.entries().collect(), t.entries().collect());
+    if s.rec_token().is_some() || t.rec_token().is_some() || es.len() != et.len() {
+        out.push(path);
+        return Some(());
+    }
+    // A module with `config`/`options` at the top defines in `config` only.
+    let explicit = top
+        && es.iter().any(|en| {
+            matches!(en, ast::Entry::AttrpathValue(av)
+                if av.attrpath().and_then(|p| p.attrs().next()).and_then(|a| attr_name(&a)).is_some_and(|n| n == "config" || n == "options"))
+        });
+    let mut pairs = Vec::new();
+    for (a, b) in es.iter().zip(&et) {
+        if a.syntax().text() == b.syntax().text() {
+            continue;
+        }
+        let (ast::Entry::AttrpathValue(p), ast::Entry::AttrpathValue(q)) = (a, b) else {
+            out.push(path);
+            return Some(());
+        };
+        let (pa, qa) = (p.attrpath()?, q.attrpath()?);
+        let names: Option<Vec<String>> = pa.attrs().map(|a| attr_name(&a)).collect();
+        let (true, Some(mut names)) = (pa.syntax().text() == qa.syntax().text(), names) else {
+            out.push(path);
+            return Some(());
+        };
+        if explicit {
+            if names.first().map(String::as_str) != Some("config") {
+                return None;
+            }
+            names.remove(0);
+        }
+        pairs.push((names, p.value()?, q.value()?));
+    }
+    for (names, a, b) in pairs {
+        let mut at = path.clone();
+        at.extend(names);
+        differences(a, b, at, false, out)?;
+    }
+    Some(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::changed_definition;
+    use super::changed_definitions;
 
+    /// The changed paths, dotted, joined by commas.
     fn path(a: &str, b: &str) -> Option<String> {
-        changed_definition(a, b).map(|p| p.join("."))
+        changed_definitions(a, b)
+            .map(|ps| ps.iter().map(|p| p.join(".")).collect::<Vec<_>>().join(","))
     }
 
     #[test]
@@ -258,9 +301,15 @@ mod tests {
         );
         let bob = base.replace("bob.uid = 2", "bob.uid = 3");
         assert_eq!(path(base, &bob).as_deref(), Some("users.users.bob.uid"));
-        // Two definitions changed: only their common set.
+        // Two definitions changed: each of them.
         let both = edited.replace("bob.uid = 2", "bob.uid = 3");
-        assert_eq!(path(base, &both).as_deref(), Some(""));
+        assert_eq!(
+            path(base, &both).as_deref(),
+            Some("users.users.alice.description,users.users.bob.uid")
+        );
+        // One changed, one renamed: the set that holds the renamed one.
+        let and_renamed = edited.replace("bob.uid", "carol.uid");
+        assert_eq!(path(base, &and_renamed).as_deref(), Some(""));
         // The function's arguments, or a binding added: not one definition.
         assert_eq!(
             path(base, &base.replace("{ lib, ... }", "{ lib, pkgs, ... }")),

@@ -167,9 +167,9 @@ fn worker(
     read_files: ReadFiles,
 ) {
     let mut reusable = None;
-    // The evaluator of the last whole check, whose submodule instances the
-    // next check reuses where the edit allows it.
-    let mut kept = nixcfg_compiler::incremental::IncrementalCheck::default();
+    // The threads that keep the evaluator of the last whole check, whose
+    // submodule instances the next check reuses where the edit allows it.
+    let mut generations = crate::generations::Generations::default();
     let mut imported = crate::imported::ImportedFiles::default();
     // The last evaluation of each configuration.
     let mut last_evaluated: HashMap<String, Evaluated> = HashMap::new();
@@ -266,6 +266,7 @@ fn worker(
             let focus = (!regions.is_empty()
                 && regions.iter().all(|(_, r)| r.len() <= FOCUSED_LINES))
             .then_some(regions);
+            let held = generations.hold_standby();
             let go_on = std::thread::scope(|scope| {
                 // The evaluated consequences of the edit alone (the options
                 // it defines) are computed beside what needs no
@@ -321,6 +322,7 @@ fn worker(
                 }
                 true
             });
+            drop(held);
             if !go_on {
                 if !stale() {
                     last_evaluated.remove(job.uri.as_str());
@@ -329,26 +331,19 @@ fn worker(
                 continue;
             }
         }
-        let analysis = if evaluate && reuse_instances() {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                nixcfg_compiler::analysis::analyze_configuration(
-                    &path, &job.text, &config, &opts, &mut kept,
-                )
-            }))
-            .ok()
+        let converted = if evaluate && reuse_instances() {
+            generations.check(&path, &job.text, &opts)
         } else {
-            run(evaluate, &mut reusable)
+            run(evaluate, &mut reusable).map(|a| convert(&a, &job.text, &path))
         };
-        let Some(analysis) = analysis else {
+        let Some(converted) = converted else {
             reusable = None;
-            kept = Default::default();
             continue;
         };
         // A newer version waiting makes this result stale.
         if stale() {
             continue;
         }
-        let converted = convert(&analysis, &job.text, &path);
         let extra = if evaluate {
             let read: Vec<PathBuf> = converted.read.iter().map(PathBuf::from).collect();
             read_files
@@ -404,7 +399,7 @@ const FOCUSED_LINES: usize = 200;
 
 /// An analysis's diagnostics as the client sees them: those of the
 /// document (with their quick fixes) and those of imported files, by file.
-struct Converted {
+pub(crate) struct Converted {
     out: Vec<Diagnostic>,
     fixes: Vec<crate::actions::QuickFix>,
     others: HashMap<String, Vec<Diagnostic>>,
@@ -412,7 +407,7 @@ struct Converted {
     read: Vec<String>,
 }
 
-fn convert(
+pub(crate) fn convert(
     analysis: &nixcfg_compiler::analysis::FileAnalysis,
     text: &str,
     path: &std::path::Path,

@@ -12,6 +12,7 @@ mod diagnostics;
 mod documents;
 mod edits;
 mod evaluated;
+mod generations;
 mod hover;
 mod hover_docs;
 mod imported;

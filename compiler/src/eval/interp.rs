@@ -137,6 +137,17 @@ impl Evaluator {
 
     #[cold]
     fn interrupted(&self) -> Option<EvalError> {
+        if let Some(p) = &self.opts.pause {
+            let cancelled = || {
+                self.opts
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            };
+            while p.load(std::sync::atomic::Ordering::Relaxed) && !cancelled() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
         if let Some(c) = &self.opts.cancel {
             if c.load(std::sync::atomic::Ordering::Relaxed) {
                 return Some(EvalError::new(

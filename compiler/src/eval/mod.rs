@@ -61,6 +61,10 @@ pub struct EvalOptions {
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// ... or when it has run this long.
     pub time_budget: Option<std::time::Duration>,
+    /// While set, the evaluation waits (looked at where cancellation is):
+    /// the language server's background evaluation gives way to the
+    /// diagnostics a user waits for.
+    pub pause: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// A configuration's analysis hands its evaluation back
     /// (`FileAnalysis::evaluation`) instead of freeing it: freeing a large
     /// evaluation took a tenth of a check's time, which a command about
@@ -84,6 +88,7 @@ impl Default for EvalOptions {
             overlays: Default::default(),
             cancel: None,
             time_budget: None,
+            pause: None,
             keep_heap: false,
         }
     }
@@ -131,7 +136,8 @@ impl Evaluator {
         interp::set_stack_base();
         let mut heap = Heap::default();
         let placeholder = heap.env(value::Slots::new(), None);
-        let interruptible = opts.cancel.is_some() || opts.time_budget.is_some();
+        let interruptible =
+            opts.cancel.is_some() || opts.time_budget.is_some() || opts.pause.is_some();
         let mut ev = Evaluator {
             sources: SourceMap::default(),
             opts,
@@ -165,7 +171,8 @@ impl Evaluator {
     /// are read again — the import cache keeps only nixcfg's embedded
     /// files — and the counters start again.
     pub fn restart(&mut self, opts: EvalOptions) {
-        self.interruptible = opts.cancel.is_some() || opts.time_budget.is_some();
+        self.interruptible =
+            opts.cancel.is_some() || opts.time_budget.is_some() || opts.pause.is_some();
         self.opts = opts;
         self.calls = 0;
         self.call_depth = 0;

@@ -1,0 +1,218 @@
+//! Whole checks of a configuration, each in a thread that keeps its
+//! evaluator from one check to the next (`IncrementalCheck`: reuse of the
+//! submodule instances an edit did not touch).
+//!
+//! A kept evaluation holds the cycles of every check since it started, so
+//! once its heap has grown to twice a fresh one's it must start afresh —
+//! and a fresh check of a large configuration takes seconds. Rather than
+//! make the next edit wait for that, a second generation starts afresh in
+//! the background on the same version while the first goes on serving the
+//! edits that follow. The first check after the new generation is done
+//! runs in it (its evaluation is of an older version: the edits since
+//! are reused like any other), and the old generation frees its heap in
+//! its own thread, which then waits to be the next standby: a thread
+//! reuses the memory it freed itself sooner than another's.
+
+use crate::diagnostics::{convert, Converted};
+use nixcfg_compiler::eval::EvalOptions;
+use nixcfg_compiler::incremental::IncrementalCheck;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, TryRecvError};
+use std::sync::Arc;
+
+struct Request {
+    path: PathBuf,
+    text: String,
+    opts: EvalOptions,
+}
+
+enum Message {
+    Check(Request),
+    /// Free the kept evaluation (no response).
+    Reset,
+}
+
+struct Response {
+    /// `None`: the check panicked (its evaluator is gone).
+    converted: Option<Converted>,
+    /// It ran in the evaluator of the check before.
+    kept: bool,
+    /// Its heap has grown to twice a fresh evaluation's.
+    grown: bool,
+}
+
+/// One thread and the evaluator it keeps.
+struct Generation {
+    requests: mpsc::Sender<Message>,
+    responses: mpsc::Receiver<Response>,
+}
+
+impl Generation {
+    fn spawn() -> Option<Generation> {
+        let (requests, inbox) = mpsc::channel::<Message>();
+        let (outbox, responses) = mpsc::channel::<Response>();
+        std::thread::Builder::new()
+            .name("nixcfg-lsp-check".into())
+            .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
+            .spawn(move || {
+                nixcfg_compiler::eval::run::enter_eval_thread();
+                let fresh = || {
+                    let mut c = IncrementalCheck::default();
+                    c.keep_grown = true;
+                    c
+                };
+                let mut kept = fresh();
+                let config = nixcfg_compiler::lint::Config::default();
+                // Ends when the generation is dropped (its sender with it).
+                for m in inbox {
+                    let r = match m {
+                        Message::Check(r) => r,
+                        Message::Reset => {
+                            kept = fresh();
+                            continue;
+                        }
+                    };
+                    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let analysis = nixcfg_compiler::analysis::analyze_configuration(
+                            &r.path, &r.text, &config, &r.opts, &mut kept,
+                        );
+                        convert(&analysis, &r.text, &r.path)
+                    }))
+                    .ok();
+                    if converted.is_none() {
+                        kept = fresh();
+                    }
+                    let response = Response {
+                        converted,
+                        kept: kept.last.kept,
+                        grown: kept.last.grown,
+                    };
+                    if outbox.send(response).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Generation {
+            requests,
+            responses,
+        })
+    }
+
+    fn send(&self, path: &Path, text: &str, opts: EvalOptions) -> bool {
+        let r = Request {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            opts,
+        };
+        self.requests.send(Message::Check(r)).is_ok()
+    }
+}
+
+/// The generation that serves checks, and the one starting afresh.
+#[derive(Default)]
+pub(crate) struct Generations {
+    current: Option<Generation>,
+    /// Started afresh in the background; the flag abandons it.
+    standby: Option<(Generation, Arc<AtomicBool>)>,
+    /// A thread that served before, its evaluation freed: the next standby.
+    spare: Option<Generation>,
+    /// Set while the diagnostics an edit waits for first are computed:
+    /// the standby's evaluation waits meanwhile (on two cores it took the
+    /// one they need).
+    hold: Arc<AtomicBool>,
+}
+
+/// Holds the standby's evaluation while it lives.
+pub(crate) struct Held<'a>(&'a AtomicBool);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Generations {
+    /// The whole check of `path` (text `text`); `None` if it panicked.
+    pub(crate) fn check(
+        &mut self,
+        path: &Path,
+        text: &str,
+        opts: &EvalOptions,
+    ) -> Option<Converted> {
+        self.take_over_when_ready();
+        if self.current.is_none() {
+            self.current = Generation::spawn();
+        }
+        let current = self.current.as_ref()?;
+        let response = match current.send(path, text, opts.clone()) {
+            true => current.responses.recv().ok(),
+            false => None,
+        };
+        let Some(response) = response.filter(|r| r.converted.is_some()) else {
+            self.current = None;
+            return None;
+        };
+        if !response.kept {
+            // It started afresh itself: a standby is of no more use.
+            self.abandon_standby();
+        }
+        if response.grown && self.standby.is_none() {
+            self.start_standby(path, text, opts);
+        }
+        response.converted
+    }
+
+    /// Holds the standby's evaluation until the guard is dropped.
+    pub(crate) fn hold_standby(&self) -> Held<'_> {
+        self.hold.store(true, Ordering::Relaxed);
+        Held(&self.hold)
+    }
+
+    /// A standby done with its fresh check becomes the current generation.
+    fn take_over_when_ready(&mut self) {
+        let Some((standby, _)) = &self.standby else {
+            return;
+        };
+        match standby.responses.try_recv() {
+            Err(TryRecvError::Empty) => {}
+            Ok(r) if r.converted.is_some() => {
+                let old = std::mem::replace(&mut self.current, self.standby.take().map(|(g, _)| g));
+                // It frees its heap in its own thread, then waits.
+                self.spare = old.filter(|g| g.requests.send(Message::Reset).is_ok());
+            }
+            Ok(_) | Err(TryRecvError::Disconnected) => self.standby = None,
+        }
+    }
+
+    fn start_standby(&mut self, path: &Path, text: &str, opts: &EvalOptions) {
+        let Some(standby) = self.spare.take().or_else(Generation::spawn) else {
+            // No thread to spare: the grown one starts afresh itself.
+            self.current = None;
+            return;
+        };
+        let abandon = Arc::new(AtomicBool::new(false));
+        let mut opts = opts.clone();
+        // Not cancelled by newer versions: it is not checking for them;
+        // and, not in anyone's way, given more time.
+        opts.cancel = Some(abandon.clone());
+        opts.time_budget = opts.time_budget.map(|b| b * 3);
+        opts.pause = Some(self.hold.clone());
+        if standby.send(path, text, opts) {
+            self.standby = Some((standby, abandon));
+        }
+    }
+
+    fn abandon_standby(&mut self) {
+        if let Some((_, abandon)) = self.standby.take() {
+            abandon.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Generations {
+    fn drop(&mut self) {
+        self.abandon_standby();
+    }
+}
