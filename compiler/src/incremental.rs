@@ -5,8 +5,8 @@
 //! Reuse is sound when everything an unchanged instance read is unchanged.
 //! An instance reads its own definitions (in its fingerprint) and options
 //! outside every instance (`cfg.mutableUsers`): so the evaluator is kept
-//! only when the edit since the check before lies inside the definition
-//! of one instance (`users.users.alice.description = …`) of the
+//! only when each edit since the check before lies inside the definition
+//! of an instance (`users.users.alice.description = …`) of the
 //! configuration file, and every other file it read is unchanged.
 //! Otherwise — and when the kept evaluation's cycles have grown to twice
 //! those of a fresh one — the check starts from a new evaluator.

@@ -44,9 +44,10 @@ fn time_budget() -> std::time::Duration {
 /// Whether whole checks reuse the submodule instances of the check
 /// before (`nixcfg_compiler::incremental`); `NIXCFG_LSP_REUSE=0` turns it
 /// off. On the benchmark's configuration (docs/benchmarks.md) it makes the
-/// whole check's median 8× faster and its p95 faster too, at twice the
-/// memory: a kept evaluation holds the cycles of every check since, until
-/// it has grown to twice a fresh one and starts afresh.
+/// whole check's median 8× faster and its p95 4×, at up to three and a
+/// half times the memory: a kept evaluation holds the cycles of every
+/// check since, and a fresh one is made beside it once it has grown
+/// (`generations`).
 fn reuse_instances() -> bool {
     std::env::var_os("NIXCFG_LSP_REUSE").is_none_or(|v| v != "0")
 }
