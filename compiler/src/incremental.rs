@@ -133,6 +133,19 @@ impl IncrementalCheck {
         (errors, sources)
     }
 
+    /// Frees the kept evaluation, waiting while `pause` is set.
+    pub fn free_pausing(&mut self, pause: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        if let Some(mut ev) = self.ev.take() {
+            ev.opts.pause = Some(pause);
+            drop(ev);
+        }
+        *self = IncrementalCheck {
+            keep_grown: self.keep_grown,
+            unbounded: self.unbounded,
+            ..Default::default()
+        };
+    }
+
     /// Whether every file the last check read has the same text now,
     /// except `path`, whose edit lies inside one reused instance.
     fn unchanged_outside_instances(&self, path: &Path, text: &str, opts: &EvalOptions) -> bool {

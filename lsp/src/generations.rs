@@ -49,7 +49,7 @@ struct Generation {
 }
 
 impl Generation {
-    fn spawn() -> Option<Generation> {
+    fn spawn(hold: Arc<AtomicBool>) -> Option<Generation> {
         let (requests, inbox) = mpsc::channel::<Message>();
         let (outbox, responses) = mpsc::channel::<Response>();
         std::thread::Builder::new()
@@ -69,7 +69,13 @@ impl Generation {
                     let r = match m {
                         Message::Check(r) => r,
                         Message::Reset => {
-                            kept = fresh();
+                            let t = std::time::Instant::now();
+                            // Freed in the background: it gives way to the
+                            // diagnostics an edit waits for.
+                            kept.free_pausing(hold.clone());
+                            if std::env::var_os("NIXCFG_REUSE_STATS").is_some() {
+                                eprintln!("nixcfg: freed a generation in {:?}", t.elapsed());
+                            }
                             continue;
                         }
                     };
@@ -143,7 +149,7 @@ impl Generations {
     ) -> Option<Converted> {
         self.take_over_when_ready();
         if self.current.is_none() {
-            self.current = Generation::spawn();
+            self.current = Generation::spawn(self.hold.clone());
         }
         let current = self.current.as_ref()?;
         let response = match current.send(path, text, opts.clone()) {
@@ -187,7 +193,11 @@ impl Generations {
     }
 
     fn start_standby(&mut self, path: &Path, text: &str, opts: &EvalOptions) {
-        let Some(standby) = self.spare.take().or_else(Generation::spawn) else {
+        let Some(standby) = self
+            .spare
+            .take()
+            .or_else(|| Generation::spawn(self.hold.clone()))
+        else {
             // No thread to spare: the grown one starts afresh itself.
             self.current = None;
             return;

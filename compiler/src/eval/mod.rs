@@ -461,7 +461,8 @@ impl Evaluator {
 impl Drop for Evaluator {
     fn drop(&mut self) {
         self.print_profile();
-        self.heap.clear();
+        let pause = self.opts.pause.clone();
+        self.heap.clear(pause.as_deref());
     }
 }
 

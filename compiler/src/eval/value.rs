@@ -784,8 +784,11 @@ impl Heap {
     }
 
     /// Breaks every cycle of this evaluator's objects (when it ends).
-    /// Values of the evaluation must not be used afterwards.
-    pub fn clear(&mut self) {
+    /// Values of the evaluation must not be used afterwards. The work is
+    /// done in batches, waiting between them while `pause` is set (a large
+    /// heap takes seconds to free: the language server frees one in the
+    /// background).
+    pub fn clear(&mut self, pause: Option<&std::sync::atomic::AtomicBool>) {
         let registry = REGISTRIES.with(|r| {
             let mut r = r.borrow_mut();
             let i = r.iter().position(|x| x.id == self.id)?;
@@ -800,13 +803,22 @@ impl Heap {
                 hold(registry.envs.into_iter().filter(|p| !p.is_null())),
             )
         };
-        for t in &thunks {
+        for (i, t) in thunks.iter().enumerate() {
             t.reg.set(UNREGISTERED);
+            wait_every(i, pause);
         }
-        for e in &envs {
+        for (i, e) in envs.iter().enumerate() {
             e.reg.set(UNREGISTERED);
+            wait_every(i, pause);
         }
-        empty(&thunks, &envs);
+        match pause {
+            None => empty(&thunks, &envs),
+            Some(p) => {
+                empty_pausing(&thunks, &envs, p);
+                drop_in_batches(thunks, p);
+                drop_in_batches(envs, p);
+            }
+        }
     }
 }
 
@@ -837,6 +849,45 @@ pub(crate) fn empty(cells: &[Rc<ThunkCell>], envs: &[Env]) {
     }
     drop(states);
     drop(slots);
+}
+
+/// Objects handled between two looks at a pause flag.
+const BATCH: usize = 20_000;
+
+/// At every `BATCH`th item, waits while `pause` is set.
+#[inline]
+fn wait_every(i: usize, pause: Option<&std::sync::atomic::AtomicBool>) {
+    if i % BATCH == 0 {
+        if let Some(p) = pause {
+            while p.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+/// `empty`, waiting between batches while `pause` is set.
+fn empty_pausing(cells: &[Rc<ThunkCell>], envs: &[Env], pause: &std::sync::atomic::AtomicBool) {
+    let mut states: Vec<ThunkState> = Vec::with_capacity(cells.len());
+    for (i, c) in cells.iter().enumerate() {
+        states.push(c.replace(ThunkState::Blackhole));
+        wait_every(i, Some(pause));
+    }
+    let mut slots: Vec<Slots> = Vec::with_capacity(envs.len());
+    for (i, e) in envs.iter().enumerate() {
+        slots.push(e.take_slots());
+        wait_every(i, Some(pause));
+    }
+    drop_in_batches(states, pause);
+    drop_in_batches(slots, pause);
+}
+
+/// Drops `v` from its end, a batch at a time, waiting while `pause` is set.
+fn drop_in_batches<T>(mut v: Vec<T>, pause: &std::sync::atomic::AtomicBool) {
+    while !v.is_empty() {
+        wait_every(0, Some(pause));
+        v.truncate(v.len().saturating_sub(BATCH));
+    }
 }
 
 impl Value {
