@@ -857,7 +857,7 @@ const BATCH: usize = 20_000;
 /// At every `BATCH`th item, waits while `pause` is set.
 #[inline]
 fn wait_every(i: usize, pause: Option<&std::sync::atomic::AtomicBool>) {
-    if i % BATCH == 0 {
+    if i.is_multiple_of(BATCH) {
         if let Some(p) = pause {
             while p.load(std::sync::atomic::Ordering::Relaxed) {
                 std::thread::sleep(std::time::Duration::from_millis(1));
