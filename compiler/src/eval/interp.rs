@@ -135,19 +135,23 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Waits while `opts.pause` is set (and the evaluation not cancelled).
+    pub(crate) fn wait_while_paused(&self) {
+        let Some(p) = &self.opts.pause else { return };
+        let cancelled = || {
+            self.opts
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        };
+        while p.load(std::sync::atomic::Ordering::Relaxed) && !cancelled() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     #[cold]
     fn interrupted(&self) -> Option<EvalError> {
-        if let Some(p) = &self.opts.pause {
-            let cancelled = || {
-                self.opts
-                    .cancel
-                    .as_ref()
-                    .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
-            };
-            while p.load(std::sync::atomic::Ordering::Relaxed) && !cancelled() {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        }
+        self.wait_while_paused();
         if let Some(c) = &self.opts.cancel {
             if c.load(std::sync::atomic::Ordering::Relaxed) {
                 return Some(EvalError::new(

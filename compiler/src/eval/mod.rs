@@ -297,6 +297,8 @@ impl Evaluator {
         if let Some(v) = self.import_cache.get(&path) {
             return Ok(v.clone());
         }
+        // Parsing and lowering a file do not look at the pause flag.
+        self.wait_while_paused();
         let e = self.load_file(&path, span, None)?;
         let v = self.eval_root(&e)?;
         self.import_cache.insert(path, v.clone());
