@@ -30,6 +30,11 @@ fn main() {
                     kept.last
                 );
             }
+            // Exit without freeing the kept evaluation: a profile of the
+            // checks should not show its teardown.
+            if std::env::var_os("NIXCFG_PROFILE").is_none() {
+                std::process::exit(0);
+            }
         })
         .expect("thread")
         .join()

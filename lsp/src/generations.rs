@@ -25,6 +25,28 @@ struct Request {
     path: PathBuf,
     text: String,
     opts: EvalOptions,
+    /// Settle a fresh check (see `settle`) before answering: a standby's
+    /// answer makes it take over, and the next check should not wait.
+    settle_first: bool,
+}
+
+/// After a fresh check, the same check again in its evaluator. The first
+/// kept check after a fresh one names some values differently in its
+/// fingerprints (evaluated now, unevaluated then), so it computes again
+/// what it could have reused (2.5 s against 0.5 s on the benchmark's
+/// configuration); the checks after it match. Done here, it is done off
+/// the edit's path.
+fn settle(kept: &mut IncrementalCheck, r: &Request) {
+    if kept.last.kept {
+        return;
+    }
+    let t = std::time::Instant::now();
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        kept.check(&r.path, &r.text, &r.opts)
+    }));
+    if std::env::var_os("NIXCFG_REUSE_STATS").is_some() {
+        eprintln!("nixcfg: settled a fresh check in {:?}", t.elapsed());
+    }
 }
 
 enum Message {
@@ -94,8 +116,14 @@ impl Generation {
                         kept: kept.last.kept,
                         grown: kept.last.grown,
                     };
+                    if r.settle_first {
+                        settle(&mut kept, &r);
+                    }
                     if outbox.send(response).is_err() {
                         break;
+                    }
+                    if !r.settle_first {
+                        settle(&mut kept, &r);
                     }
                 }
             })
@@ -106,11 +134,12 @@ impl Generation {
         })
     }
 
-    fn send(&self, path: &Path, text: &str, opts: EvalOptions) -> bool {
+    fn send(&self, path: &Path, text: &str, opts: EvalOptions, settle_first: bool) -> bool {
         let r = Request {
             path: path.to_path_buf(),
             text: text.to_string(),
             opts,
+            settle_first,
         };
         self.requests.send(Message::Check(r)).is_ok()
     }
@@ -152,7 +181,7 @@ impl Generations {
             self.current = Generation::spawn(self.hold.clone());
         }
         let current = self.current.as_ref()?;
-        let response = match current.send(path, text, opts.clone()) {
+        let response = match current.send(path, text, opts.clone(), false) {
             true => current.responses.recv().ok(),
             false => None,
         };
@@ -209,7 +238,7 @@ impl Generations {
         opts.cancel = Some(abandon.clone());
         opts.time_budget = opts.time_budget.map(|b| b * 3);
         opts.pause = Some(self.hold.clone());
-        if standby.send(path, text, opts) {
+        if standby.send(path, text, opts, true) {
             self.standby = Some((standby, abandon));
         }
     }

@@ -14,7 +14,7 @@
   lib ? import ../lib,
 }:
 let
-  pkgs' = if pkgs != null then pkgs else import ./pkgs { inherit lib; };
+  pkgs' = if pkgs != null then pkgs else import ./pkgs;
 in
 lib.evalModules {
   inherit prefix;

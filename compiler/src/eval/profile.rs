@@ -50,7 +50,8 @@ impl Profile {
         t.self_ns += total.saturating_sub(children);
     }
 
-    /// The 40 costliest callees by self time; `name` places a function.
+    /// The costliest callees by self time (`NIXCFG_PROFILE=N`: N of them,
+    /// otherwise 40); `name` places a function.
     pub(crate) fn print(
         &self,
         out: &mut dyn Write,
@@ -59,7 +60,11 @@ impl Profile {
         let mut rows: Vec<_> = self.totals.iter().collect();
         rows.sort_by_key(|(_, t)| std::cmp::Reverse(t.self_ns));
         writeln!(out, "   calls    self µs  incl. µs  function")?;
-        for (callee, t) in rows.into_iter().take(40) {
+        let n = std::env::var("NIXCFG_PROFILE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(40);
+        for (callee, t) in rows.into_iter().take(n) {
             let place = match callee {
                 Callee::Lambda(span) => name(*span),
                 Callee::Builtin(b) => format!("builtins.{b}"),

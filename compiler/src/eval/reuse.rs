@@ -15,9 +15,10 @@
 //!   positions diagnostics and `unsafeGetAttrPos` report);
 //! - an unevaluated definition by its expression (constants, lists, sets,
 //!   interpolations, selections, operators, calls, functions, `let`,
-//!   `if`) and the values of the variables it reads;
+//!   `if`) and the values of the variables it reads; a function value the
+//!   same way, by its code and the variables it reads;
 //! - where content cannot be had — an expression of another shape, a
-//!   function, a large set read through a variable (`lib`, a user's
+//!   large set read through a variable (`lib`, a user's
 //!   `config` that an `environment.etc` entry is made from), a content
 //!   attempt over its small budget — the object itself, by address.
 //!   Values never change, so the same object is the same value; the entry
@@ -32,7 +33,7 @@
 //! when the edit since the evaluation before lies inside one instance's
 //! definition, so every other definition is the same text.
 
-use super::expr::{AttrKey, BindingValue, Expr, Param};
+use super::expr::{AttrKey, BindingValue, Expr, LambdaDef, Param};
 use super::value::{Env, ThunkState};
 use super::{EvalResult, Evaluator, Thunk, Value};
 use crate::source::{Pos, Span};
@@ -96,6 +97,20 @@ impl ReuseCache {
     }
 }
 
+/// What a selection is, as far as is known without evaluating.
+enum Peek {
+    Found(Thunk),
+    Missing,
+    Unknown,
+}
+
+/// What an unevaluated cell will compute.
+enum Pending {
+    Expr(Rc<Expr>, Env),
+    Apply(Value, Vec<Thunk>),
+    Select(Thunk, super::symbol::Sym),
+}
+
 /// Nodes a fingerprint may visit before it gives up: a definition that
 /// reads something big (`pkgs`, `config`) is computed instead.
 const BUDGET: usize = 20_000;
@@ -110,6 +125,9 @@ const READ_LARGE: usize = 16;
 /// Nodes one attempt at a value's content may visit (see `or_identity`).
 const ATTEMPT: usize = 256;
 
+/// The same, for a function's code and what it reads (`confText name c`).
+const CODE_ATTEMPT: usize = 4096;
+
 struct Fingerprint<'a> {
     ev: &'a Evaluator,
     out: Vec<u8>,
@@ -118,6 +136,13 @@ struct Fingerprint<'a> {
     /// Inside a value read through a variable, where content attempts are
     /// limited (`ATTEMPT`).
     read: bool,
+    /// The functions whose code is being fingerprinted, outermost first:
+    /// a recursive one (`f` calling `f`) is named by its place here.
+    lambdas: Vec<*const ()>,
+    /// The arguments of the function applications being fingerprinted by
+    /// their bodies, by frame level (0: the outermost frame the current
+    /// expression makes): `(n: v: …) "pkgs" x` reads `n` as "pkgs".
+    known: Vec<Option<Thunk>>,
 }
 
 impl Fingerprint<'_> {
@@ -203,6 +228,55 @@ impl Fingerprint<'_> {
     }
 
     fn thunk(&mut self, t: &Thunk, module: bool) -> Option<()> {
+        // A thunk's expression has frames of its own: the arguments of
+        // the application around it are not its variables.
+        let known = std::mem::take(&mut self.known);
+        let r = self.thunk_inner(t, module);
+        self.known = known;
+        r
+    }
+
+    /// A local variable bound by a known application.
+    fn known_local(&self, depth: u32, slot: u32, local: u32) -> Option<Thunk> {
+        if slot != 0 {
+            return None;
+        }
+        let level = local.checked_sub(depth + 1)? as usize;
+        self.known.get(level)?.clone()
+    }
+
+    /// `f a …` by `f`'s body with its parameters bound to the arguments
+    /// (one-parameter functions, curried), so that what the body reads
+    /// through them is named by value.
+    fn application(&mut self, c: &super::value::Closure, args: &[Thunk], module: bool) -> Option<()> {
+        if !matches!(c.def.param, Param::Ident) || args.is_empty() {
+            return None;
+        }
+        self.tag(b'@');
+        self.span(Some(c.def.span));
+        let known = std::mem::replace(&mut self.known, vec![Some(args[0].clone())]);
+        let mut body = &c.def.body;
+        let mut local = 1;
+        let mut rest = &args[1..];
+        while let (Some(a), Expr::Lambda(inner)) = (rest.first(), &**body) {
+            if !matches!(inner.param, Param::Ident) {
+                break;
+            }
+            self.span(Some(inner.span));
+            self.known.push(Some(a.clone()));
+            body = &inner.body;
+            local += 1;
+            rest = &rest[1..];
+        }
+        let r = self.expr(body, &c.env, local, module).and_then(|()| {
+            self.int(rest.len() as u64);
+            rest.iter().try_for_each(|a| self.thunk(a, module))
+        });
+        self.known = known;
+        r
+    }
+
+    fn thunk_inner(&mut self, t: &Thunk, module: bool) -> Option<()> {
         self.tick()?;
         match t {
             Thunk::Val(v) => self.value(v, module),
@@ -210,20 +284,57 @@ impl Fingerprint<'_> {
                 if let Some(v) = c.done() {
                     return self.value(&v, module);
                 }
-                // Not evaluated: by its expression, without forcing, or
-                // else the cell itself.
+                // Not evaluated: by its expression (or the lazy
+                // application a builtin made), without forcing; or else
+                // the cell itself.
                 let pending = c.with_state(|st| match st {
-                    ThunkState::Pending(e, env) => Some((e.clone(), env.clone())),
-                    _ => None,
+                    ThunkState::Pending(e, env) => Some(Pending::Expr(e.clone(), env.clone())),
+                    ThunkState::Apply(b) => Some(Pending::Apply(b.0.clone(), vec![b.1.clone()])),
+                    ThunkState::Apply2(b) => {
+                        Some(Pending::Apply(b.0.clone(), vec![b.1.clone(), b.2.clone()]))
+                    }
+                    ThunkState::Select(b) => Some(Pending::Select(b.0.clone(), b.1)),
+                    ThunkState::Done(_) | ThunkState::Blackhole => None,
                 });
                 self.or_identity(
                     Rc::as_ptr(c) as *const (),
                     || t.clone(),
                     usize::MAX,
-                    |fp| {
-                        let (e, env) = pending?;
-                        fp.tag(b'E');
-                        fp.expr(&e, &env, 0, module)
+                    |fp| match pending? {
+                        Pending::Expr(e, env) => {
+                            fp.tag(b'E');
+                            fp.expr(&e, &env, 0, module)
+                        }
+                        Pending::Apply(f, args) => {
+                            if let Value::Lambda(c) = &f {
+                                let at = (fp.out.len(), fp.pins.len());
+                                if fp.application(c, &args, module).is_some() {
+                                    return Some(());
+                                }
+                                fp.out.truncate(at.0);
+                                fp.pins.truncate(at.1);
+                            }
+                            fp.tag(b'C');
+                            fp.value(&f, module)?;
+                            fp.int(args.len() as u64);
+                            for a in &args {
+                                fp.thunk(a, module)?;
+                            }
+                            Some(())
+                        }
+                        Pending::Select(target, name) => {
+                            // Of a set already evaluated: the attribute.
+                            if let Some(Value::Attrs(a)) = target.get() {
+                                if let Some(t) = a.get(name) {
+                                    fp.tag(b'W');
+                                    return fp.thunk(&t.clone(), module);
+                                }
+                            }
+                            fp.tag(b'S');
+                            fp.thunk(&target, module)?;
+                            fp.bytes(name.as_str().as_bytes());
+                            Some(())
+                        }
                     },
                 );
                 Some(())
@@ -308,12 +419,41 @@ impl Fingerprint<'_> {
                 self.tag(b'L');
                 self.span(Some(c.def.span));
             }
-            Value::Lambda(c) => self.identity(Rc::as_ptr(c) as *const (), pin()),
+            // Any other function: its code and what it reads, the same as
+            // an unevaluated `x: …` (`confText name c` names `confText`
+            // so); else the closure itself.
+            Value::Lambda(c) => {
+                let addr = Rc::as_ptr(c) as *const ();
+                if let Some(i) = self.lambdas.iter().position(|&l| l == addr) {
+                    self.tag(b'^');
+                    self.int(i as u64);
+                    return Some(());
+                }
+                let limit = if self.read { CODE_ATTEMPT } else { usize::MAX };
+                self.or_identity(addr, pin, limit, |fp| {
+                    fp.lambdas.push(addr);
+                    let r = fp.lambda(&c.def, &c.env, 0, module);
+                    fp.lambdas.pop();
+                    r
+                });
+            }
             Value::PrimOp(p) => {
                 self.tag(b'P');
                 self.bytes(p.name.as_bytes());
             }
-            Value::PrimOpApp(p) => self.identity(Rc::as_ptr(p) as *const (), pin()),
+            // A builtin given some of its arguments: its name and those.
+            Value::PrimOpApp(p) => {
+                let limit = if self.read { ATTEMPT } else { usize::MAX };
+                self.or_identity(Rc::as_ptr(p) as *const (), pin, limit, |fp| {
+                    fp.tag(b'Q');
+                    fp.bytes(p.op.name.as_bytes());
+                    fp.int(p.args.len() as u64);
+                    for a in &p.args {
+                        fp.thunk(a, module)?;
+                    }
+                    Some(())
+                });
+            }
         }
         Some(())
     }
@@ -341,6 +481,13 @@ impl Fingerprint<'_> {
                 self.value(v, module)?;
             }
             Expr::Var { depth, slot } if *depth < local => {
+                if let Some(t) = self.known_local(*depth, *slot, local) {
+                    self.tag(b'k');
+                    let read = std::mem::replace(&mut self.read, true);
+                    let r = self.thunk(&t, module);
+                    self.read = read;
+                    return r;
+                }
                 self.tag(b'V');
                 self.int(((*depth as u64) << 32) | *slot as u64);
             }
@@ -388,34 +535,7 @@ impl Fingerprint<'_> {
                 }
                 self.expr(body, env, local + 1, module)?;
             }
-            Expr::Lambda(def) => {
-                self.tag(b'F');
-                self.span(Some(def.span));
-                match &def.param {
-                    Param::Ident => self.tag(0),
-                    Param::Pattern {
-                        formals,
-                        ellipsis,
-                        at,
-                    } => {
-                        self.tag(1);
-                        self.tag(*ellipsis as u8);
-                        self.tag(at.is_some() as u8);
-                        self.int(formals.len() as u64);
-                        for f in formals {
-                            self.bytes(f.name.as_str().as_bytes());
-                            match &f.default {
-                                Some(d) => {
-                                    self.tag(1);
-                                    self.expr(d, env, local + 1, module)?;
-                                }
-                                None => self.tag(0),
-                            }
-                        }
-                    }
-                }
-                self.expr(&def.body, env, local + 1, module)?;
-            }
+            Expr::Lambda(def) => self.lambda(def, env, local, module)?,
             Expr::Apply {
                 func, args, span, ..
             } => {
@@ -443,7 +563,7 @@ impl Fingerprint<'_> {
             Expr::HasAttr { target, path } => {
                 self.tag(b'h');
                 self.expr(target, env, local, module)?;
-                self.static_path(path)?;
+                self.attr_path(path, env, local, module)?;
             }
             Expr::Interp { parts, span, .. } => {
                 self.tag(b'I');
@@ -459,10 +579,27 @@ impl Fingerprint<'_> {
                 default,
                 span,
             } => {
+                // Of a set already evaluated, the attribute itself (or the
+                // default, if it is missing): `set.${attr}` in `mapAttrs'`
+                // is the instance, whatever set it was read from.
+                match self.peek_select(target, path, env, local) {
+                    Peek::Found(t) => {
+                        self.tag(b'W');
+                        let read = std::mem::replace(&mut self.read, true);
+                        let r = self.thunk(&t, module);
+                        self.read = read;
+                        return r;
+                    }
+                    Peek::Missing if default.is_some() => {
+                        self.tag(b'D');
+                        return self.expr(default.as_ref()?, env, local, module);
+                    }
+                    _ => {}
+                }
                 self.tag(b'S');
                 self.span(Some(*span));
                 self.expr(target, env, local, module)?;
-                self.static_path(path)?;
+                self.attr_path(path, env, local, module)?;
                 match default {
                     Some(d) => {
                         self.tag(1);
@@ -494,12 +631,101 @@ impl Fingerprint<'_> {
         Some(())
     }
 
-    fn static_path(&mut self, path: &[AttrKey]) -> Option<()> {
+    /// A function by its code (position, parameters, body) and the values
+    /// of the variables it reads from `env`.
+    fn lambda(&mut self, def: &LambdaDef, env: &Env, local: u32, module: bool) -> Option<()> {
+        self.tag(b'F');
+        self.span(Some(def.span));
+        match &def.param {
+            Param::Ident => self.tag(0),
+            Param::Pattern {
+                formals,
+                ellipsis,
+                at,
+            } => {
+                self.tag(1);
+                self.tag(*ellipsis as u8);
+                self.tag(at.is_some() as u8);
+                self.int(formals.len() as u64);
+                for f in formals {
+                    self.bytes(f.name.as_str().as_bytes());
+                    match &f.default {
+                        Some(d) => {
+                            self.tag(1);
+                            self.expr(d, env, local + 1, module)?;
+                        }
+                        None => self.tag(0),
+                    }
+                }
+            }
+        }
+        self.expr(&def.body, env, local + 1, module)
+    }
+
+    /// What `target.path` selects, without evaluating anything: known
+    /// when the target and each set on the way are evaluated already.
+    fn peek_select(&self, target: &Expr, path: &[AttrKey], env: &Env, local: u32) -> Peek {
+        let Some(mut t) = self.peek(target, env, local) else {
+            return Peek::Unknown;
+        };
+        for k in path {
+            let name = match k {
+                AttrKey::Static(s) => *s,
+                AttrKey::Dynamic(e) => match self.peek(e, env, local).and_then(|t| t.get()) {
+                    Some(Value::String(s)) if s.ctx.is_empty() => super::symbol::Sym::new(&s.s),
+                    _ => return Peek::Unknown,
+                },
+            };
+            let Some(Value::Attrs(a)) = t.get() else {
+                return Peek::Unknown;
+            };
+            match a.get(name) {
+                Some(next) => t = next.clone(),
+                None => return Peek::Missing,
+            }
+        }
+        Peek::Found(t)
+    }
+
+    /// The thunk a variable or a selection from evaluated sets stands
+    /// for, if that is known without evaluating.
+    fn peek(&self, e: &Expr, env: &Env, local: u32) -> Option<Thunk> {
+        match e {
+            Expr::Const(v) => Some(Thunk::Val(v.clone())),
+            Expr::Var { depth, slot } if *depth < local => self.known_local(*depth, *slot, local),
+            Expr::Var { depth, slot } => {
+                let mut en = env;
+                for _ in 0..depth - local {
+                    en = en.parent.as_ref()?;
+                }
+                en.slot(*slot as usize)
+            }
+            Expr::Select {
+                target,
+                path,
+                default: None,
+                ..
+            } => match self.peek_select(target, path, env, local) {
+                Peek::Found(t) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An attribute path; a dynamic name (`set.${n}`) by its expression.
+    fn attr_path(&mut self, path: &[AttrKey], env: &Env, local: u32, module: bool) -> Option<()> {
         self.int(path.len() as u64);
         for k in path {
             match k {
-                AttrKey::Static(s) => self.bytes(s.as_str().as_bytes()),
-                AttrKey::Dynamic(_) => return None,
+                AttrKey::Static(s) => {
+                    self.tag(b'.');
+                    self.bytes(s.as_str().as_bytes())
+                }
+                AttrKey::Dynamic(e) => {
+                    self.tag(b'$');
+                    self.expr(e, env, local, module)?
+                }
             }
         }
         Some(())
@@ -531,6 +757,11 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
             return Ok(v);
         }
     }
+    if std::env::var_os("NIXCFG_REUSE_DEBUG").is_some() {
+        if let Some(c) = ev.reuse.as_ref() {
+            explain_miss(c, &key, &loc);
+        }
+    }
     let f = ev.force(&a[1])?;
     let v = ev.call_value(f, Thunk::Val(Value::Null), Some(span))?;
     if let Some(c) = ev.reuse.as_mut() {
@@ -545,6 +776,29 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
         );
     }
     Ok(v)
+}
+
+/// `NIXCFG_REUSE_DEBUG=1`: where an instance's fingerprint first differs
+/// from the one it had in the evaluation before (why it was computed).
+fn explain_miss(c: &ReuseCache, key: &[u8], loc: &[String]) {
+    let Some((old, _)) = c.previous.iter().find(|(_, e)| e.loc == loc) else {
+        return;
+    };
+    let at = old
+        .iter()
+        .zip(key)
+        .position(|(a, b)| a != b)
+        .unwrap_or(old.len().min(key.len()));
+    let window = |k: &[u8]| {
+        String::from_utf8_lossy(&k[at.saturating_sub(120)..(at + 40).min(k.len())]).into_owned()
+    };
+    eprintln!(
+        "nixcfg: reuse miss {loc:?} at byte {at} of {}/{}: before {:?}, now {:?}",
+        old.len(),
+        key.len(),
+        window(old),
+        window(key)
+    );
 }
 
 /// The fingerprint of `[ loc defs modules specialArgs ]`, and `loc`.
@@ -595,6 +849,8 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
         budget: BUDGET,
         pins: Vec::new(),
         read: false,
+        lambdas: Vec::new(),
+        known: Vec::new(),
     };
     fp.int(names.len() as u64);
     for n in &names {

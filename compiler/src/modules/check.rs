@@ -20,7 +20,17 @@ pub fn check(cfg: &mut Configuration) -> Vec<Diagnostic> {
 /// compile (`--options-json`).
 pub fn check_with(cfg: &mut Configuration, index: Option<&OptionsIndex>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // `NIXCFG_PHASES=1`: what each part of the check took (profiling).
+    let phases = std::env::var_os("NIXCFG_PHASES").is_some();
+    let mut t = std::time::Instant::now();
+    let mut lap = |what: &str| {
+        if phases {
+            eprintln!("phase {what}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+            t = std::time::Instant::now();
+        }
+    };
     unknown_options(cfg, index, &mut out);
+    lap("unknown options");
     let options = match cfg.field("options") {
         Ok(o) => o,
         Err(e) => {
@@ -30,7 +40,9 @@ pub fn check_with(cfg: &mut Configuration, index: Option<&OptionsIndex>) -> Vec<
     };
     let mut seen = std::collections::HashSet::new();
     walk(cfg, &options, &mut Vec::new(), &mut out, &mut seen);
+    lap("walk");
     assertions(cfg, &options, "", &mut out);
+    lap("assertions");
     // Each container is a system of its own, with its own assertions.
     if let Ok(config) = cfg.field("config") {
         if let Ok(Some(Value::Attrs(cs))) = cfg.get(&config, "containers") {
@@ -53,6 +65,7 @@ pub fn check_with(cfg: &mut Configuration, index: Option<&OptionsIndex>) -> Vec<
             }
         }
     }
+    lap("containers");
     out
 }
 

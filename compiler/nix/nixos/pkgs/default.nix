@@ -3,8 +3,11 @@
 # placeholder store path — so that `with pkgs; [ vim ]`, `pkgs.zsh` and
 # "${pkgs.curl}/bin/curl" type-check and build into a tree that names the
 # packages it still needs. Nothing here can be built.
-{ lib }:
+# A set, not a function: an import's value is kept for the process, so
+# every evaluation in a kept evaluator gets the same object (the language
+# server's reuse names it by address).
 let
+  lib = import ../../lib;
   # A placeholder store path: deterministic, valid store-path syntax.
   # (Hex digits with `e`, which Nix's base-32 alphabet lacks, replaced;
   # plain builtins so that Nix 2.8 evaluates it the same for benchmarks.)

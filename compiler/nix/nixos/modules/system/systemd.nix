@@ -169,11 +169,17 @@ in
 {
   options.systemd = {
     services = mkOption {
+      # Reusable: a service reads only its definitions and host options
+      # outside every instance (`builtins.nixcfgReuse`).
       type = types.attrsOf (
-        types.submodule [
-          (commonOptions "service")
-          serviceOptions
-        ]
+        types.submoduleWith {
+          modules = [
+            (commonOptions "service")
+            serviceOptions
+          ];
+          shorthandOnlyDefinesConfig = true;
+          nixcfgReusable = true;
+        }
       );
       default = { };
       description = "systemd services (`<name>.service`).";
