@@ -248,7 +248,12 @@ impl Fingerprint<'_> {
     /// `f a …` by `f`'s body with its parameters bound to the arguments
     /// (one-parameter functions, curried), so that what the body reads
     /// through them is named by value.
-    fn application(&mut self, c: &super::value::Closure, args: &[Thunk], module: bool) -> Option<()> {
+    fn application(
+        &mut self,
+        c: &super::value::Closure,
+        args: &[Thunk],
+        module: bool,
+    ) -> Option<()> {
         if !matches!(c.def.param, Param::Ident) || args.is_empty() {
             return None;
         }
