@@ -29,6 +29,9 @@ pub struct IncrementalCheck {
     path: PathBuf,
     /// The user's files the last check read, with their texts.
     texts: HashMap<String, Rc<str>>,
+    /// The configuration file's text in the last check and its tree
+    /// (without syntax errors), to compare the next text with.
+    tree: Option<(Rc<str>, rnix::Root)>,
     /// Registered objects after the last fresh evaluation.
     fresh_live: usize,
     /// What the last check did (for tests and `NIXCFG_REUSE_STATS`).
@@ -63,10 +66,14 @@ impl IncrementalCheck {
         text: &str,
         opts: &EvalOptions,
     ) -> (Vec<Diagnostic>, SourceMap) {
+        // Parsed once: compared with the last tree, then evaluated.
+        let text: Rc<str> = text.into();
+        let parsed = crate::syntax::parse(&text, crate::source::FileId(0));
+        let tree = parsed.errors.is_empty().then_some(parsed.root);
         let keep = self.ev.is_some()
             && self.path == path
-            && self.unchanged_outside_instances(path, text, opts);
-        let ev = match (keep, self.ev.take()) {
+            && self.unchanged_outside_instances(path, &text, tree.as_ref(), opts);
+        let mut ev = match (keep, self.ev.take()) {
             (true, Some(mut ev)) => {
                 ev.restart(opts.clone());
                 ev
@@ -78,6 +85,9 @@ impl IncrementalCheck {
                 ev
             }
         };
+        if let (Some(t), Ok(name)) = (&tree, std::fs::canonicalize(path)) {
+            ev.preparsed = Some((name.display().to_string(), text.clone(), t.clone()));
+        }
         let first_file = ev.sources.len();
         let (errors, ev) = match Configuration::load_in(ev, path, false) {
             Ok(mut cfg) => {
@@ -89,6 +99,8 @@ impl IncrementalCheck {
             Err((ev, ds)) => (ds.into_iter().flat_map(|d| d.flatten()).collect(), ev),
         };
         let mut ev = ev;
+        ev.preparsed = None;
+        self.tree = tree.map(|t| (text.clone(), t));
         let completed = !ev.was_stopped();
         let (reused, computed, unkeyed) = match ev.reuse.as_mut() {
             Some(r) => {
@@ -148,7 +160,13 @@ impl IncrementalCheck {
 
     /// Whether every file the last check read has the same text now,
     /// except `path`, whose edit lies inside one reused instance.
-    fn unchanged_outside_instances(&self, path: &Path, text: &str, opts: &EvalOptions) -> bool {
+    fn unchanged_outside_instances(
+        &self,
+        path: &Path,
+        text: &str,
+        tree: Option<&rnix::Root>,
+        opts: &EvalOptions,
+    ) -> bool {
         let Some(cache) = self.ev.as_ref().and_then(|ev| ev.reuse.as_ref()) else {
             return false;
         };
@@ -161,8 +179,18 @@ impl IncrementalCheck {
         }
         self.texts.iter().all(|(name, before)| {
             if *name == root {
-                return &**before == text
-                    || changed_definitions(before, text).is_some_and(|ps| {
+                if &**before == text {
+                    return true;
+                }
+                let (Some((last, a)), Some(b)) = (&self.tree, tree) else {
+                    return false;
+                };
+                let texts = Texts {
+                    before: last,
+                    after: text,
+                };
+                return **last == **before
+                    && changed_definitions_in(&texts, a, b).is_some_and(|ps| {
                         ps.iter().all(|p| !p.is_empty() && cache.inside_instance(p))
                     });
             }
@@ -190,16 +218,49 @@ pub fn changed_definitions(before: &str, after: &str) -> Option<Vec<Vec<String>>
     if !a.errors.is_empty() || !b.errors.is_empty() {
         return None;
     }
+    changed_definitions_in(&Texts { before, after }, &a.root, &b.root)
+}
+
+/// `changed_definitions` of two trees already parsed (of `texts`).
+fn changed_definitions_in(
+    texts: &Texts<'_>,
+    a: &rnix::Root,
+    b: &rnix::Root,
+) -> Option<Vec<Vec<String>>> {
     let mut out = Vec::new();
-    differences(a.root.expr()?, b.root.expr()?, Vec::new(), true, &mut out)?;
+    differences(texts, a.expr()?, b.expr()?, Vec::new(), true, &mut out)?;
     // Equal expressions in different texts: the difference is in what
     // surrounds them.
     (!out.is_empty()).then_some(out)
 }
 
+/// The two texts whose trees are compared: a node's text is a slice of
+/// its file's (a byte comparison, not a walk over the tree's tokens).
+struct Texts<'a> {
+    before: &'a str,
+    after: &'a str,
+}
+
+impl Texts<'_> {
+    fn same(&self, x: &rnix::SyntaxNode, y: &rnix::SyntaxNode) -> bool {
+        let (rx, ry) = (x.text_range(), y.text_range());
+        match (
+            self.before
+                .get(usize::from(rx.start())..usize::from(rx.end())),
+            self.after
+                .get(usize::from(ry.start())..usize::from(ry.end())),
+        ) {
+            (Some(a), Some(b)) => a == b,
+            // Not the trees of these texts: their own texts, token by token.
+            _ => x.text() == y.text(),
+        }
+    }
+}
+
 /// Adds to `out` the paths of the definitions where `x` and `y` (at
 /// `path`) differ; `None` if they differ in something not a definition.
 fn differences(
+    texts: &Texts<'_>,
     mut x: ast::Expr,
     mut y: ast::Expr,
     path: Vec<String>,
@@ -207,7 +268,7 @@ fn differences(
     out: &mut Vec<Vec<String>>,
 ) -> Option<()> {
     loop {
-        if x.syntax().text() == y.syntax().text() {
+        if texts.same(x.syntax(), y.syntax()) {
             return Some(());
         }
         match (&x, &y) {
@@ -215,24 +276,25 @@ fn differences(
                 (x, y) = (p.expr()?, q.expr()?);
             }
             (ast::Expr::Lambda(l), ast::Expr::Lambda(m)) if top => {
-                if l.param()?.syntax().text() != m.param()?.syntax().text() {
+                if !texts.same(l.param()?.syntax(), m.param()?.syntax()) {
                     return None;
                 }
                 (x, y) = (l.body()?, m.body()?);
             }
             (ast::Expr::LetIn(l), ast::Expr::LetIn(m)) if top => {
-                let texts = |e: &ast::LetIn| {
-                    e.entries()
-                        .map(|en| en.syntax().text().to_string())
-                        .collect::<Vec<_>>()
-                };
-                if texts(l) != texts(m) {
+                let (le, me): (Vec<_>, Vec<_>) = (l.entries().collect(), m.entries().collect());
+                if le.len() != me.len()
+                    || le
+                        .iter()
+                        .zip(&me)
+                        .any(|(a, b)| !texts.same(a.syntax(), b.syntax()))
+                {
                     return None;
                 }
                 (x, y) = (l.body()?, m.body()?);
             }
             (ast::Expr::AttrSet(s), ast::Expr::AttrSet(t)) => {
-                return set_differences(s, t, path, top, out);
+                return set_differences(texts, s, t, path, top, out);
             }
             _ => {
                 out.push(path);
@@ -246,6 +308,7 @@ fn differences(
 /// every one that differs has the same name in both; the set itself
 /// otherwise.
 fn set_differences(
+    texts: &Texts<'_>,
     s: &ast::AttrSet,
     t: &ast::AttrSet,
     path: Vec<String>,
@@ -265,7 +328,7 @@ fn set_differences(
         });
     let mut pairs = Vec::new();
     for (a, b) in es.iter().zip(&et) {
-        if a.syntax().text() == b.syntax().text() {
+        if texts.same(a.syntax(), b.syntax()) {
             continue;
         }
         let (ast::Entry::AttrpathValue(p), ast::Entry::AttrpathValue(q)) = (a, b) else {
@@ -274,7 +337,7 @@ fn set_differences(
         };
         let (pa, qa) = (p.attrpath()?, q.attrpath()?);
         let names: Option<Vec<String>> = pa.attrs().map(|a| attr_name(&a)).collect();
-        let (true, Some(mut names)) = (pa.syntax().text() == qa.syntax().text(), names) else {
+        let (true, Some(mut names)) = (texts.same(pa.syntax(), qa.syntax()), names) else {
             out.push(path);
             return Some(());
         };
@@ -289,7 +352,7 @@ fn set_differences(
     for (names, a, b) in pairs {
         let mut at = path.clone();
         at.extend(names);
-        differences(a, b, at, false, out)?;
+        differences(texts, a, b, at, false, out)?;
     }
     Some(())
 }

@@ -54,6 +54,9 @@ pub struct SourceFile {
     /// The directory relative paths in this file resolve against.
     pub dir: PathBuf,
     pub text: Rc<str>,
+    /// A hash of `name`: what names the file in reuse fingerprints, which
+    /// must not depend on the `FileId` (a kept evaluator re-adds files).
+    pub name_hash: u64,
     line_starts: Vec<u32>,
 }
 
@@ -67,10 +70,17 @@ impl SourceFile {
                 line_starts.push(i as u32 + 1);
             }
         }
+        let name_hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            name.hash(&mut h);
+            h.finish()
+        };
         SourceFile {
             name,
             dir,
             text,
+            name_hash,
             line_starts,
         }
     }
@@ -89,6 +99,16 @@ impl SourceFile {
             .map(char::len_utf8)
             .sum();
         (start + skip) as u32
+    }
+
+    /// 0-based line and byte column of a byte offset: cheaper than
+    /// `line_col` where only equality matters.
+    pub fn line_byte_col(&self, offset: u32) -> (u32, u32) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        (line as u32, offset - self.line_starts[line])
     }
 
     /// 1-based line and column of a byte offset.

@@ -94,6 +94,14 @@ impl Default for EvalOptions {
     }
 }
 
+/// The sets and lists one deep force has entered, and how often it met
+/// one again (shared or cyclic data).
+#[derive(Default)]
+struct DeepSeen {
+    started: rustc_hash::FxHashSet<usize>,
+    revisits: usize,
+}
+
 pub struct Evaluator {
     pub sources: SourceMap,
     pub opts: EvalOptions,
@@ -129,6 +137,10 @@ pub struct Evaluator {
     /// Submodule instances kept for the next evaluation in this evaluator
     /// (`reuse.rs`; the language server's), or none.
     pub reuse: Option<Box<reuse::ReuseCache>>,
+    /// A file's tree parsed already (name, text, tree): taken instead of
+    /// parsing the file again when it is read with that text (the
+    /// language server's check parsed it to compare it with the last).
+    pub preparsed: Option<(String, Rc<str>, rnix::Root)>,
 }
 
 impl Evaluator {
@@ -161,6 +173,7 @@ impl Evaluator {
             name_strings: FxHashMap::default(),
             profile: profile::Profile::from_env(),
             reuse: None,
+            preparsed: None,
         };
         builtins::install(&mut ev);
         ev
@@ -234,7 +247,18 @@ impl Evaluator {
         scoped: Option<&[Sym]>,
     ) -> Result<ExprRef, Vec<Diagnostic>> {
         let src = self.sources.get(file).clone();
-        let parsed = crate::syntax::parse(&src.text, file);
+        let parsed = match self.preparsed.take() {
+            Some((name, text, root)) if name == src.name && text == src.text => {
+                crate::syntax::Parsed {
+                    root,
+                    errors: Vec::new(),
+                }
+            }
+            other => {
+                self.preparsed = other;
+                crate::syntax::parse(&src.text, file)
+            }
+        };
         self.lower_parsed(file, &parsed, scoped)
     }
 
@@ -345,20 +369,21 @@ impl Evaluator {
 
     /// Deep-forces a value (as `--strict` and `deepSeq` do).
     pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
-        let mut seen = rustc_hash::FxHashSet::default();
+        let mut seen = DeepSeen::default();
         self.force_deep_inner(v, &mut seen)
     }
 
-    fn force_deep_inner(
-        &mut self,
-        v: &Value,
-        seen: &mut rustc_hash::FxHashSet<usize>,
-    ) -> EvalResult<()> {
+    fn force_deep_inner(&mut self, v: &Value, seen: &mut DeepSeen) -> EvalResult<()> {
         match v {
             Value::Attrs(a) => {
-                if !seen.insert(Rc::as_ptr(a) as usize) {
+                if a.forced_deep.get() {
                     return Ok(());
                 }
+                if !seen.started.insert(Rc::as_ptr(a) as usize) {
+                    seen.revisits += 1;
+                    return Ok(());
+                }
+                let revisits = seen.revisits;
                 for attr in a.entries.iter() {
                     let x = self.force(&attr.value).map_err(|e| {
                         e.context(
@@ -371,9 +396,15 @@ impl Evaluator {
                     self.leave();
                     r?;
                 }
+                // Marked only when nothing below was met before: a set
+                // still being forced further up (a cycle) may yet fail.
+                if seen.revisits == revisits {
+                    a.forced_deep.set(true);
+                }
             }
             Value::List(l) => {
-                if !seen.insert(Rc::as_ptr(l) as usize) {
+                if !seen.started.insert(Rc::as_ptr(l) as usize) {
+                    seen.revisits += 1;
                     return Ok(());
                 }
                 for t in l.iter() {

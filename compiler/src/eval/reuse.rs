@@ -205,10 +205,10 @@ impl Fingerprint<'_> {
         };
         match self.ev.sources.try_get(s.file) {
             Some(f) => {
-                let (l, c) = f.line_col(s.start);
-                let (el, ec) = f.line_col(s.end);
+                let (l, c) = f.line_byte_col(s.start);
+                let (el, ec) = f.line_byte_col(s.end);
                 self.tag(1);
-                self.bytes(f.name.as_bytes());
+                self.int(f.name_hash);
                 self.int(((l as u64) << 32) | c as u64);
                 self.int(((el as u64) << 32) | ec as u64);
             }
@@ -743,7 +743,21 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
         let f = ev.force(&a[1])?;
         return ev.call_value(f, Thunk::Val(Value::Null), Some(span));
     }
+    let t0 = std::time::Instant::now();
     let key = instance_key(ev, &a[0]);
+    if std::env::var_os("NIXCFG_FP_STATS").is_some() {
+        if let Some((k, l, _)) = &key {
+            eprintln!(
+                "FP {} {} {}",
+                l.first().map(String::as_str).unwrap_or(""),
+                k.len(),
+                t0.elapsed().as_nanos()
+            );
+            if l.first().map(String::as_str) == Some("systemd") && k.len() > 100000 {
+                let _ = std::fs::write("/tmp/key.bin", k);
+            }
+        }
+    }
     let Some((key, loc, pins)) = key else {
         if let Some(c) = ev.reuse.as_mut() {
             c.unkeyed += 1;

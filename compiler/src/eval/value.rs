@@ -127,11 +127,18 @@ pub struct Attr {
 #[derive(Clone, Default)]
 pub struct Attrs {
     pub entries: Vec<Attr>,
+    /// Everything reachable from the set is evaluated, without error
+    /// (`Evaluator::force_deep` found so): a later deep force skips it.
+    /// Values never change, so this stays true.
+    pub(crate) forced_deep: std::cell::Cell<bool>,
 }
 
 impl Attrs {
     pub fn from_sorted(entries: Vec<Attr>) -> Attrs {
-        Attrs { entries }
+        Attrs {
+            entries,
+            forced_deep: std::cell::Cell::new(false),
+        }
     }
 
     /// Sorts by name; on equal names the last one wins.
@@ -145,7 +152,10 @@ impl Attrs {
                 false
             }
         });
-        Attrs { entries }
+        Attrs {
+            entries,
+            forced_deep: std::cell::Cell::new(false),
+        }
     }
 
     pub fn get(&self, name: Sym) -> Option<&Thunk> {
@@ -210,7 +220,7 @@ impl Attrs {
                 }
             }
             out.extend_from_slice(&a[from..]);
-            return Attrs { entries: out };
+            return Attrs::from_sorted(out);
         }
         let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
@@ -234,7 +244,7 @@ impl Attrs {
         }
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
-        Attrs { entries: out }
+        Attrs::from_sorted(out)
     }
 }
 

@@ -383,8 +383,18 @@ fn walk(
             }
         };
         path.push(name.as_str().to_string());
+        let t0 = std::time::Instant::now();
         match cfg.is_option(&v) {
-            Ok(true) => check_option(cfg, &v, path, out, seen),
+            Ok(true) => {
+                check_option(cfg, &v, path, out, seen);
+                if std::env::var_os("NIXCFG_PHASES").is_some() && t0.elapsed().as_micros() > 3000 {
+                    eprintln!(
+                        "  option {}: {:.1} ms",
+                        path.join("."),
+                        t0.elapsed().as_secs_f64() * 1e3
+                    );
+                }
+            }
             Ok(false) => walk(cfg, &v, path, out, seen),
             Err(e) => push_unique(out, seen, e.into_diagnostic()),
         }
@@ -509,8 +519,22 @@ fn force_each(cfg: &mut Configuration, v: &Value) -> Vec<crate::eval::EvalError>
         Err(e) => return vec![e],
     };
     let mut errors = Vec::new();
-    for t in entries {
+    let names: Vec<String> = match cfg.ev.force(&crate::eval::Thunk::value(v.clone())) {
+        Ok(Value::Attrs(a)) if a.entries.len() < 20 => a
+            .entries
+            .iter()
+            .map(|e| e.name.as_str().to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (i, t) in entries.into_iter().enumerate() {
+        let t0 = std::time::Instant::now();
         let r = cfg.ev.force(&t).and_then(|x| cfg.ev.force_deep(&x));
+        if let Some(n) = names.get(i) {
+            if std::env::var_os("NIXCFG_PHASES").is_some() && t0.elapsed().as_micros() > 2000 {
+                eprintln!("    .{n}: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+            }
+        }
         if let Err(e) = r {
             errors.push(e);
         }

@@ -204,12 +204,26 @@ let
           default = null;
           description = "Whether the user's services keep running after logout.";
         };
+        # nixcfg only: what the system takes from each user, computed in
+        # the instance so that the language server reuses it with the
+        # instance instead of computing it again for every user.
+        _nixcfg = mkOption {
+          internal = true;
+          readOnly = true;
+          type = types.unspecified;
+          description = "The user's users-groups.json entry, the groups it joins and its failed assertions.";
+        };
       };
 
       config = lib.mkMerge [
         {
           name = mkDefault name;
           shell = mkIf config.useDefaultShell (mkDefault cfg.defaultUserShell);
+          _nixcfg = {
+            spec = userSpec config;
+            memberOf = builtins.listToAttrs (map (g: { name = g; value = config.name; }) config.extraGroups);
+            failedAssertions = builtins.filter (a: !a.assertion) (userAssertions name config);
+          };
         }
         (mkIf config.isNormalUser {
           group = mkDefault "users";
@@ -262,15 +276,11 @@ let
   # order, each user once: one pass over the users for all groups (a
   # filter per group would read every user once per group).
   membersByGroup = builtins.zipAttrsWith (_: names: names) (
-    lib.mapAttrsToList (
-      _: u: builtins.listToAttrs (map (g: { name = g; value = u.name; }) u.extraGroups)
-    ) enabledUsers
+    lib.mapAttrsToList (_: u: u._nixcfg.memberOf) enabledUsers
   );
 
-  # users-groups.json, exactly as NixOS hands it to its updater.
-  spec = {
-    inherit (cfg) mutableUsers;
-    users = lib.mapAttrsToList (_: u: {
+  # A user's entry in users-groups.json.
+  userSpec = u: {
       inherit (u)
         name
         uid
@@ -291,7 +301,12 @@ let
         expires
         ;
       shell = utils.toShellPath u.shell;
-    }) enabledUsers;
+    };
+
+  # users-groups.json, exactly as NixOS hands it to its updater.
+  spec = {
+    inherit (cfg) mutableUsers;
+    users = lib.mapAttrsToList (_: u: u._nixcfg.spec) enabledUsers;
     groups = builtins.attrValues cfg.groups;
   };
 
@@ -327,6 +342,59 @@ let
     "hashedPassword"
     "hashedPasswordFile"
     "password"
+  ];
+
+  # The assertions about one user `u` (attribute name `n`).
+  userAssertions = n: u: [
+    {
+      assertion = builtins.match nameRegex u.name != null;
+      message = ''The username "${u.name}" is not valid, it does not match the regex "${nameRegex}".'';
+    }
+    {
+      assertion = u.hashedPassword == null || !lib.hasInfix ":" u.hashedPassword;
+      message = ''
+        The password hash of user "${u.name}" contains a ":" character.
+        This is invalid and would break the login system because the fields
+        of /etc/shadow (file where hashes are stored) are colon-separated.
+        Please check the value of option `users.users."${n}".hashedPassword`.'';
+    }
+    {
+      assertion = !(u.isNormalUser && u.uid != null && u.uid < 1000);
+      message = ''
+        A user cannot have a users.users.${n}.uid set below 1000 and set users.users.${n}.isNormalUser.
+        Either set users.users.${n}.isSystemUser = true or set users.users.${n}.uid to a value >= 1000.'';
+    }
+    {
+      assertion =
+        let
+          isEffectivelySystemUser = u.isSystemUser || (u.uid != null && u.uid < 1000);
+        in
+        lib.xor isEffectivelySystemUser u.isNormalUser;
+      message = ''
+        Exactly one of users.users.${n}.isSystemUser and users.users.${n}.isNormalUser must be set.'';
+    }
+    {
+      assertion = u.group != "";
+      message = ''
+        users.users.${n}.group is unset. This used to default to
+        nogroup, but this is unsafe. For example you can create a group
+        for this user with:
+        users.users.${n}.group = "${n}";
+        users.groups.${n} = {};'';
+    }
+    {
+      assertion = u.linger == null || cfg.manageLingering;
+      message = ''
+        users.manageLingering is set to false, but users.users.${n}.linger is configured.'';
+    }
+    {
+      assertion = !(cfg.mutableUsers == false && u.shell == null);
+      message = ''
+        users.mutableUsers = false has been set,
+        but found users that have their shell set to null.
+        If you wish to disable login, set their shell to pkgs.shadow (the default).
+        Misconfigured users: ${n}'';
+    }
   ];
 in
 {
@@ -479,59 +547,10 @@ in
             manually running passwd root to set the root password.'';
         }
       ]
-      ++ builtins.concatLists (
-        lib.mapAttrsToList (n: u: [
-          {
-            assertion = builtins.match nameRegex u.name != null;
-            message = ''The username "${u.name}" is not valid, it does not match the regex "${nameRegex}".'';
-          }
-          {
-            assertion = u.hashedPassword == null || !lib.hasInfix ":" u.hashedPassword;
-            message = ''
-              The password hash of user "${u.name}" contains a ":" character.
-              This is invalid and would break the login system because the fields
-              of /etc/shadow (file where hashes are stored) are colon-separated.
-              Please check the value of option `users.users."${n}".hashedPassword`.'';
-          }
-          {
-            assertion = !(u.isNormalUser && u.uid != null && u.uid < 1000);
-            message = ''
-              A user cannot have a users.users.${n}.uid set below 1000 and set users.users.${n}.isNormalUser.
-              Either set users.users.${n}.isSystemUser = true or set users.users.${n}.uid to a value >= 1000.'';
-          }
-          {
-            assertion =
-              let
-                isEffectivelySystemUser = u.isSystemUser || (u.uid != null && u.uid < 1000);
-              in
-              lib.xor isEffectivelySystemUser u.isNormalUser;
-            message = ''
-              Exactly one of users.users.${n}.isSystemUser and users.users.${n}.isNormalUser must be set.'';
-          }
-          {
-            assertion = u.group != "";
-            message = ''
-              users.users.${n}.group is unset. This used to default to
-              nogroup, but this is unsafe. For example you can create a group
-              for this user with:
-              users.users.${n}.group = "${n}";
-              users.groups.${n} = {};'';
-          }
-          {
-            assertion = u.linger == null || cfg.manageLingering;
-            message = ''
-              users.manageLingering is set to false, but users.users.${n}.linger is configured.'';
-          }
-          {
-            assertion = !(cfg.mutableUsers == false && u.shell == null);
-            message = ''
-              users.mutableUsers = false has been set,
-              but found users that have their shell set to null.
-              If you wish to disable login, set their shell to pkgs.shadow (the default).
-              Misconfigured users: ${n}'';
-          }
-        ]) enabledUsers
-      );
+      # Each user's own, checked in its instance (`_nixcfg`): only the
+      # failed ones are listed (a difference from NixOS, whose list has
+      # every assertion; see docs/differences.md).
+      ++ builtins.concatLists (lib.mapAttrsToList (_: u: u._nixcfg.failedAssertions) enabledUsers);
 
     warnings =
       builtins.concatLists (

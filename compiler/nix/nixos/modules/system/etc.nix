@@ -56,6 +56,22 @@ let
         };
       };
       config.target = lib.mkDefault name;
+      # nixcfg only: the file's record in the system's tree
+      # (`system.build.files`), computed in the instance so that the
+      # language server reuses it with the instance.
+      options._nixcfgFile = mkOption {
+        internal = true;
+        readOnly = true;
+        type = types.unspecified;
+        description = "The file's entry in `system.build.files`.";
+      };
+      config._nixcfgFile =
+        {
+          path = "etc/${config.target}";
+          mode = if config.mode == "symlink" || config.mode == "direct-symlink" then "0444" else config.mode;
+          inherit (config) user group;
+        }
+        // (if config.text != null then { inherit (config) text; } else { source = toString config.source; });
     };
 in
 {

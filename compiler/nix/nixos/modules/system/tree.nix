@@ -69,15 +69,7 @@ let
     ) config.systemd.units
   );
 
-  etcFiles = lib.mapAttrsToList (
-    _: f:
-    {
-      path = "etc/${f.target}";
-      mode = if f.mode == "symlink" || f.mode == "direct-symlink" then "0444" else f.mode;
-      inherit (f) user group;
-    }
-    // (if f.text != null then { inherit (f) text; } else { source = toString f.source; })
-  ) (lib.filterAttrs (_: f: f.enable) config.environment.etc);
+  etcFiles = lib.mapAttrsToList (_: f: f._nixcfgFile) (lib.filterAttrs (_: f: f.enable) config.environment.etc);
 in
 {
   options.system.build = lib.mkOption {
