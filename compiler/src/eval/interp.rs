@@ -256,6 +256,7 @@ impl Evaluator {
             Expr::Lambda(def) => Thunk::value(Value::Lambda(Rc::new(Closure {
                 def: def.clone(),
                 env: env.clone(),
+                first_evaluation: self.first_evaluation,
             }))),
             _ => match self.eager_value(e, env) {
                 Some(v) => Thunk::Val(v),
@@ -351,6 +352,7 @@ impl Evaluator {
             Expr::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
                 def: def.clone(),
                 env: env.clone(),
+                first_evaluation: self.first_evaluation,
             }))),
             Expr::List(items) => {
                 let v: Vec<Thunk> = items.iter().map(|i| self.thunk_of(i, env)).collect();

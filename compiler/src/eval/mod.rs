@@ -141,6 +141,8 @@ pub struct Evaluator {
     /// parsing the file again when it is read with that text (the
     /// language server's check parsed it to compare it with the last).
     pub preparsed: Option<(String, Rc<str>, rnix::Root)>,
+    /// No `restart` yet: this is the evaluator's first evaluation.
+    pub(crate) first_evaluation: bool,
 }
 
 impl Evaluator {
@@ -174,6 +176,7 @@ impl Evaluator {
             profile: profile::Profile::from_env(),
             reuse: None,
             preparsed: None,
+            first_evaluation: true,
         };
         builtins::install(&mut ev);
         ev
@@ -184,6 +187,7 @@ impl Evaluator {
     /// are read again — the import cache keeps only nixcfg's embedded
     /// files — and the counters start again.
     pub fn restart(&mut self, opts: EvalOptions) {
+        self.first_evaluation = false;
         self.interruptible =
             opts.cancel.is_some() || opts.time_budget.is_some() || opts.pause.is_some();
         self.opts = opts;

@@ -424,6 +424,12 @@ impl Fingerprint<'_> {
                 self.tag(b'L');
                 self.span(Some(c.def.span));
             }
+            // A function made in the evaluator's first evaluation (`lib`'s,
+            // which every later evaluation shares) by identity: the same
+            // object in each, and cheaper than its code.
+            Value::Lambda(c) if c.first_evaluation && self.in_embedded(c.def.span) => {
+                self.identity(Rc::as_ptr(c) as *const (), pin());
+            }
             // Any other function: its code and what it reads, the same as
             // an unevaluated `x: …` (`confText name c` names `confText`
             // so); else the closure itself.
@@ -743,21 +749,7 @@ pub(crate) fn reuse(ev: &mut Evaluator, a: &[Thunk], span: Span) -> EvalResult<V
         let f = ev.force(&a[1])?;
         return ev.call_value(f, Thunk::Val(Value::Null), Some(span));
     }
-    let t0 = std::time::Instant::now();
     let key = instance_key(ev, &a[0]);
-    if std::env::var_os("NIXCFG_FP_STATS").is_some() {
-        if let Some((k, l, _)) = &key {
-            eprintln!(
-                "FP {} {} {}",
-                l.first().map(String::as_str).unwrap_or(""),
-                k.len(),
-                t0.elapsed().as_nanos()
-            );
-            if l.first().map(String::as_str) == Some("systemd") && k.len() > 100000 {
-                let _ = std::fs::write("/tmp/key.bin", k);
-            }
-        }
-    }
     let Some((key, loc, pins)) = key else {
         if let Some(c) = ev.reuse.as_mut() {
             c.unkeyed += 1;

@@ -52,6 +52,10 @@ impl NixString {
 pub struct Closure {
     pub def: Rc<LambdaDef>,
     pub env: Env,
+    /// Made in the evaluator's first evaluation (where `lib` is made):
+    /// the language server's fingerprints name such a function by
+    /// identity (`eval::reuse`).
+    pub first_evaluation: bool,
 }
 
 pub type PrimOpFn = fn(&mut super::Evaluator, &[Thunk], Span) -> super::EvalResult<Value>;

@@ -383,16 +383,14 @@ fn walk(
             }
         };
         path.push(name.as_str().to_string());
-        let t0 = std::time::Instant::now();
+        let started = std::time::Instant::now();
         match cfg.is_option(&v) {
             Ok(true) => {
                 check_option(cfg, &v, path, out, seen);
-                if std::env::var_os("NIXCFG_PHASES").is_some() && t0.elapsed().as_micros() > 3000 {
-                    eprintln!(
-                        "  option {}: {:.1} ms",
-                        path.join("."),
-                        t0.elapsed().as_secs_f64() * 1e3
-                    );
+                // With `NIXCFG_PHASES`, the options that took longest.
+                let took = started.elapsed().as_secs_f64() * 1e3;
+                if took > 3.0 && std::env::var_os("NIXCFG_PHASES").is_some() {
+                    eprintln!("  option {}: {took:.1} ms", path.join("."));
                 }
             }
             Ok(false) => walk(cfg, &v, path, out, seen),
@@ -519,22 +517,8 @@ fn force_each(cfg: &mut Configuration, v: &Value) -> Vec<crate::eval::EvalError>
         Err(e) => return vec![e],
     };
     let mut errors = Vec::new();
-    let names: Vec<String> = match cfg.ev.force(&crate::eval::Thunk::value(v.clone())) {
-        Ok(Value::Attrs(a)) if a.entries.len() < 20 => a
-            .entries
-            .iter()
-            .map(|e| e.name.as_str().to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
-    for (i, t) in entries.into_iter().enumerate() {
-        let t0 = std::time::Instant::now();
+    for t in entries {
         let r = cfg.ev.force(&t).and_then(|x| cfg.ev.force_deep(&x));
-        if let Some(n) = names.get(i) {
-            if std::env::var_os("NIXCFG_PHASES").is_some() && t0.elapsed().as_micros() > 2000 {
-                eprintln!("    .{n}: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
-            }
-        }
         if let Err(e) = r {
             errors.push(e);
         }

@@ -57,21 +57,37 @@ let
       };
       config.target = lib.mkDefault name;
       # nixcfg only: the file's record in the system's tree
-      # (`system.build.files`), computed in the instance so that the
-      # language server reuses it with the instance.
-      options._nixcfgFile = mkOption {
+      # (`system.build.files`) and its failed assertions, computed in the
+      # instance so that the language server reuses them with it.
+      options._nixcfg = mkOption {
         internal = true;
         readOnly = true;
         type = types.unspecified;
-        description = "The file's entry in `system.build.files`.";
+        description = "The file's entry in `system.build.files` and its failed assertions.";
       };
-      config._nixcfgFile =
-        {
-          path = "etc/${config.target}";
-          mode = if config.mode == "symlink" || config.mode == "direct-symlink" then "0444" else config.mode;
-          inherit (config) user group;
-        }
-        // (if config.text != null then { inherit (config) text; } else { source = toString config.source; });
+      config._nixcfg = {
+        file =
+          {
+            path = "etc/${config.target}";
+            mode = if config.mode == "symlink" || config.mode == "direct-symlink" then "0444" else config.mode;
+            inherit (config) user group;
+          }
+          // (if config.text != null then { inherit (config) text; } else { source = toString config.source; });
+        failedAssertions = builtins.filter (a: !a.assertion) [
+          {
+            assertion = !config.enable || config.text != null || config.source != null;
+            message = "environment.etc.\"${name}\" has neither `text' nor `source'.";
+          }
+          {
+            assertion = config.mode == "symlink" || config.mode == "direct-symlink" || builtins.match "[0-7]{3,4}" config.mode != null;
+            message = "environment.etc.\"${name}\".mode is `${config.mode}', which is neither `symlink' nor an octal mode.";
+          }
+          {
+            assertion = !(lib.hasPrefix "/" config.target) && !(builtins.elem ".." (lib.splitString "/" config.target));
+            message = "environment.etc.\"${name}\".target `${config.target}' must be a relative path inside /etc.";
+          }
+        ];
+      };
     };
 in
 {
@@ -86,16 +102,7 @@ in
     description = "Files in /etc.";
   };
 
-  config.assertions = lib.mapAttrsToList (n: f: {
-    assertion = !f.enable || f.text != null || f.source != null;
-    message = "environment.etc.\"${n}\" has neither `text' nor `source'.";
-  }) config.environment.etc
-  ++ lib.mapAttrsToList (n: f: {
-    assertion = f.mode == "symlink" || f.mode == "direct-symlink" || builtins.match "[0-7]{3,4}" f.mode != null;
-    message = "environment.etc.\"${n}\".mode is `${f.mode}', which is neither `symlink' nor an octal mode.";
-  }) config.environment.etc
-  ++ lib.mapAttrsToList (n: f: {
-    assertion = !(lib.hasPrefix "/" f.target) && !(builtins.elem ".." (lib.splitString "/" f.target));
-    message = "environment.etc.\"${n}\".target `${f.target}' must be a relative path inside /etc.";
-  }) config.environment.etc;
+  # Each file's own assertions, checked in its instance; only the failed
+  # ones are listed (docs/differences.md).
+  config.assertions = lib.concatLists (lib.mapAttrsToList (_: f: f._nixcfg.failedAssertions) config.environment.etc);
 }

@@ -69,7 +69,7 @@ let
     ) config.systemd.units
   );
 
-  etcFiles = lib.mapAttrsToList (_: f: f._nixcfgFile) (lib.filterAttrs (_: f: f.enable) config.environment.etc);
+  etcFiles = lib.mapAttrsToList (_: f: f._nixcfg.file) (lib.filterAttrs (_: f: f.enable) config.environment.etc);
 in
 {
   options.system.build = lib.mkOption {
