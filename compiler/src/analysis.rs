@@ -176,8 +176,16 @@ pub fn analyze_configuration(
     opts: &EvalOptions,
     kept: &mut crate::incremental::IncrementalCheck,
 ) -> FileAnalysis {
-    let findings = lint_text(text, config).unwrap_or_default();
     let (errors, sources) = kept.check(path, text, opts);
+    // The lints on the tree the check parsed.
+    let findings = match kept.last_tree() {
+        Some(root) => {
+            let mut fs = lint::lint(root, text);
+            fs.retain(|f| !config.disabled(f.code));
+            fs
+        }
+        None => Vec::new(),
+    };
     finish(path, text, config, errors, findings, sources, None)
 }
 

@@ -32,6 +32,8 @@ pub struct IncrementalCheck {
     /// The configuration file's text in the last check and its tree
     /// (without syntax errors), to compare the next text with.
     tree: Option<(Rc<str>, rnix::Root)>,
+    /// The next check's text, parsed and compared already (`prepare`).
+    prepared: Option<Prepared>,
     /// Registered objects after the last fresh evaluation.
     fresh_live: usize,
     /// What the last check did (for tests and `NIXCFG_REUSE_STATS`).
@@ -43,6 +45,14 @@ pub struct IncrementalCheck {
     /// times one: the language server starts afresh in the background
     /// meanwhile.
     pub keep_grown: bool,
+}
+
+/// A text to check, parsed, and whether its check keeps the evaluator.
+struct Prepared {
+    path: PathBuf,
+    text: Rc<str>,
+    tree: Option<rnix::Root>,
+    keep: bool,
 }
 
 #[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,13 +76,13 @@ impl IncrementalCheck {
         text: &str,
         opts: &EvalOptions,
     ) -> (Vec<Diagnostic>, SourceMap) {
-        // Parsed once: compared with the last tree, then evaluated.
-        let text: Rc<str> = text.into();
-        let parsed = crate::syntax::parse(&text, crate::source::FileId(0));
-        let tree = parsed.errors.is_empty().then_some(parsed.root);
-        let keep = self.ev.is_some()
-            && self.path == path
-            && self.unchanged_outside_instances(path, &text, tree.as_ref(), opts);
+        let prepared = match self.prepared.take() {
+            Some(p) if p.path == path && &*p.text == text => p,
+            _ => self.decide(path, text, opts),
+        };
+        let Prepared {
+            text, tree, keep, ..
+        } = prepared;
         let mut ev = match (keep, self.ev.take()) {
             (true, Some(mut ev)) => {
                 ev.restart(opts.clone());
@@ -143,6 +153,37 @@ impl IncrementalCheck {
         // reuse; a grown heap is freed and started again.
         self.ev = (!dropped).then_some(ev);
         (errors, sources)
+    }
+
+    /// Whether the check of `text` will run in the kept evaluator
+    /// (`Outcome::kept`), decided before it runs: the language server
+    /// computes the edit's own consequences beside a check that is not.
+    pub fn prepare(&mut self, path: &Path, text: &str, opts: &EvalOptions) -> bool {
+        let p = self.decide(path, text, opts);
+        let keep = p.keep;
+        self.prepared = Some(p);
+        keep
+    }
+
+    fn decide(&self, path: &Path, text: &str, opts: &EvalOptions) -> Prepared {
+        // Parsed once: compared with the last tree, then evaluated.
+        let text: Rc<str> = text.into();
+        let parsed = crate::syntax::parse(&text, crate::source::FileId(0));
+        let tree = parsed.errors.is_empty().then_some(parsed.root);
+        let keep = self.ev.is_some()
+            && self.path == path
+            && self.unchanged_outside_instances(path, &text, tree.as_ref(), opts);
+        Prepared {
+            path: path.to_path_buf(),
+            text,
+            tree,
+            keep,
+        }
+    }
+
+    /// The configuration's tree in the last check, if it parsed.
+    pub fn last_tree(&self) -> Option<&rnix::Root> {
+        self.tree.as_ref().map(|(_, t)| t)
     }
 
     /// Frees the kept evaluation, waiting while `pause` is set.

@@ -174,6 +174,8 @@ fn worker(
     let mut imported = crate::imported::ImportedFiles::default();
     // The last evaluation of each configuration.
     let mut last_evaluated: HashMap<String, Evaluated> = HashMap::new();
+    // How long the last whole check in a kept evaluator took.
+    let mut last_kept: Option<std::time::Duration> = None;
     loop {
         let job = {
             let (lock, cv) = &*queue;
@@ -194,6 +196,10 @@ fn worker(
             continue;
         };
         let evaluate = path.file_name().is_some_and(|n| n == "configuration.nix");
+        // The whole check started in a kept generation: whether it runs in
+        // the evaluator of the check before.
+        let mut whole: Option<bool> = None;
+        let started = std::time::Instant::now();
         let is_configuration = evaluate;
         let opts = nixcfg_compiler::eval::EvalOptions {
             overlays: Arc::new(std::mem::take(&mut job.overlays)),
@@ -264,7 +270,18 @@ fn worker(
                 regions.push((opts.overlays[p].clone(), e.new.clone()));
             }
             regions.retain(|(_, r)| !r.is_empty());
+            // The whole check starts at once, beside the first analysis.
+            // When it runs in the kept evaluator and the last such check
+            // was quick, it is about as quick as the edit's own
+            // consequences would be: those are computed only otherwise.
+            whole = if reuse_instances() {
+                generations.begin(&path, &job.text, &opts)
+            } else {
+                None
+            };
+            let quick = whole == Some(true) && last_kept.is_some_and(|t| t < QUICK_WHOLE_CHECK);
             let focus = (!regions.is_empty()
+                && !quick
                 && regions.iter().all(|(_, r)| r.len() <= FOCUSED_LINES))
             .then_some(regions);
             let held = generations.hold_standby();
@@ -325,6 +342,10 @@ fn worker(
             });
             drop(held);
             if !go_on {
+                if whole.is_some() {
+                    // Its result is of no use, but it is waited for.
+                    let _ = generations.end(&path, &job.text, &opts);
+                }
                 if !stale() {
                     last_evaluated.remove(job.uri.as_str());
                     complete(&sender, &job);
@@ -332,8 +353,12 @@ fn worker(
                 continue;
             }
         }
-        let converted = if evaluate && reuse_instances() {
-            generations.check(&path, &job.text, &opts)
+        let converted = if let Some(kept) = whole {
+            let c = generations.end(&path, &job.text, &opts);
+            if kept && c.is_some() {
+                last_kept = Some(started.elapsed());
+            }
+            c
         } else {
             run(evaluate, &mut reusable).map(|a| convert(&a, &job.text, &path))
         };
@@ -370,6 +395,11 @@ fn worker(
         complete(&sender, &job);
     }
 }
+
+/// A whole check in the kept evaluator this quick makes the focused
+/// diagnostics of an edit not worth their core (on two, they would slow
+/// the whole check down by a third).
+const QUICK_WHOLE_CHECK: std::time::Duration = std::time::Duration::from_millis(600);
 
 /// Tells the client that the diagnostics of this version are final (the
 /// evaluation, if any, is done): `nixcfg/diagnosticsComplete`.

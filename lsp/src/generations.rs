@@ -55,6 +55,13 @@ enum Message {
     Reset,
 }
 
+/// What a generation tells of a check: whether it keeps its evaluator
+/// (before it runs), then its result.
+enum Reply {
+    Started { kept: bool },
+    Done(Response),
+}
+
 struct Response {
     /// `None`: the check panicked (its evaluator is gone).
     converted: Option<Converted>,
@@ -67,13 +74,13 @@ struct Response {
 /// One thread and the evaluator it keeps.
 struct Generation {
     requests: mpsc::Sender<Message>,
-    responses: mpsc::Receiver<Response>,
+    responses: mpsc::Receiver<Reply>,
 }
 
 impl Generation {
     fn spawn(hold: Arc<AtomicBool>) -> Option<Generation> {
         let (requests, inbox) = mpsc::channel::<Message>();
-        let (outbox, responses) = mpsc::channel::<Response>();
+        let (outbox, responses) = mpsc::channel::<Reply>();
         std::thread::Builder::new()
             .name("nixcfg-lsp-check".into())
             .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
@@ -101,6 +108,20 @@ impl Generation {
                             continue;
                         }
                     };
+                    // Whether it runs in the kept evaluator, told first.
+                    let kept_evaluator =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            kept.prepare(&r.path, &r.text, &r.opts)
+                        }))
+                        .unwrap_or(false);
+                    if outbox
+                        .send(Reply::Started {
+                            kept: kept_evaluator,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
                     let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         let analysis = nixcfg_compiler::analysis::analyze_configuration(
                             &r.path, &r.text, &config, &r.opts, &mut kept,
@@ -119,7 +140,7 @@ impl Generation {
                     if r.settle_first {
                         settle(&mut kept, &r);
                     }
-                    if outbox.send(response).is_err() {
+                    if outbox.send(Reply::Done(response)).is_err() {
                         break;
                     }
                     if !r.settle_first {
@@ -142,6 +163,16 @@ impl Generation {
             settle_first,
         };
         self.requests.send(Message::Check(r)).is_ok()
+    }
+
+    /// The result of the check sent last (its `Started` skipped).
+    fn result(&self) -> Option<Response> {
+        loop {
+            match self.responses.recv().ok()? {
+                Reply::Started { .. } => {}
+                Reply::Done(r) => return Some(r),
+            }
+        }
     }
 }
 
@@ -169,22 +200,32 @@ impl Drop for Held<'_> {
 }
 
 impl Generations {
-    /// The whole check of `path` (text `text`); `None` if it panicked.
-    pub(crate) fn check(
-        &mut self,
-        path: &Path,
-        text: &str,
-        opts: &EvalOptions,
-    ) -> Option<Converted> {
+    /// Starts the whole check of `path` (text `text`) in the current
+    /// generation; `end` gives its result. Returns whether it runs in the
+    /// kept evaluator (so reusing what the edit did not touch), `None`
+    /// if it could not start.
+    pub(crate) fn begin(&mut self, path: &Path, text: &str, opts: &EvalOptions) -> Option<bool> {
         self.take_over_when_ready();
         if self.current.is_none() {
             self.current = Generation::spawn(self.hold.clone());
         }
         let current = self.current.as_ref()?;
-        let response = match current.send(path, text, opts.clone(), false) {
-            true => current.responses.recv().ok(),
-            false => None,
-        };
+        if !current.send(path, text, opts.clone(), false) {
+            self.current = None;
+            return None;
+        }
+        match current.responses.recv() {
+            Ok(Reply::Started { kept }) => Some(kept),
+            _ => {
+                self.current = None;
+                None
+            }
+        }
+    }
+
+    /// The result of the check `begin` started; `None` if it panicked.
+    pub(crate) fn end(&mut self, path: &Path, text: &str, opts: &EvalOptions) -> Option<Converted> {
+        let response = self.current.as_ref().and_then(Generation::result);
         let Some(response) = response.filter(|r| r.converted.is_some()) else {
             self.current = None;
             return None;
@@ -210,7 +251,14 @@ impl Generations {
         let Some((standby, _)) = &self.standby else {
             return;
         };
-        match standby.responses.try_recv() {
+        let reply = loop {
+            match standby.responses.try_recv() {
+                Ok(Reply::Started { .. }) => {}
+                Ok(Reply::Done(r)) => break Ok(r),
+                Err(e) => break Err(e),
+            }
+        };
+        match reply {
             Err(TryRecvError::Empty) => {}
             Ok(r) if r.converted.is_some() => {
                 let old = std::mem::replace(&mut self.current, self.standby.take().map(|(g, _)| g));
