@@ -18,7 +18,8 @@ rec {
   getAttrFromPath = attrPath: set:
     attrByPath attrPath (abort ("cannot find attribute `" + builtins.concatStringsSep "." attrPath + "'")) set;
   attrVals = nameList: set: map (x: set.${x}) nameList;
-  filterAttrs = pred: set: removeAttrs set (filter (name: !pred name set.${name}) (attrNames set));
+  # Native in nixcfg; the same in Nix.
+  filterAttrs = builtins.nixcfgFilterAttrs or (pred: set: removeAttrs set (filter (name: !pred name set.${name}) (attrNames set)));
   filterAttrsRecursive = pred: set:
     listToAttrs (concatMap (name: let v = set.${name}; in
       if pred name v then [ (nameValuePair name (if isAttrs v then filterAttrsRecursive pred v else v)) ] else [ ]) (attrNames set));
@@ -33,7 +34,8 @@ rec {
   mapCartesianProduct = f: attrsOfLists: map f (cartesianProduct attrsOfLists);
   nameValuePair = name: value: { inherit name value; };
   mapAttrs' = f: set: listToAttrs (map (attr: f attr set.${attr}) (attrNames set));
-  mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (attrNames attrs);
+  # Native in nixcfg; the same in Nix.
+  mapAttrsToList = builtins.nixcfgMapAttrsToList or (f: attrs: map (name: f name attrs.${name}) (attrNames attrs));
   attrsToList = mapAttrsToList nameValuePair;
   mapAttrsRecursive = mapAttrsRecursiveCond (as: true);
   mapAttrsRecursiveCond = cond: f: set:

@@ -121,6 +121,48 @@ fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(Value::attrs(Attrs::from_sorted(entries)))
 }
 
+/// `nixcfgFilterAttrs pred set`: nixcfg's `lib.filterAttrs`, the same as
+/// `removeAttrs set (filter (n: !pred n set.${n}) (attrNames set))`
+/// without a Nix function call per attribute around `pred`'s.
+fn filter_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
+    let pred = ev.force(&a[0])?;
+    let set = ev.arg_attrs(&a[1], s)?;
+    let mut kept = Vec::with_capacity(set.entries.len());
+    for e in set.entries.iter() {
+        let name = Thunk::value(ev.name_string(e.name));
+        match ev.apply(&pred, &[name, e.value.clone()], s)? {
+            Value::Bool(true) => kept.push(e.clone()),
+            Value::Bool(false) => {}
+            o => return Err(ev.type_err("a Boolean", &o, Some(s))),
+        }
+    }
+    if kept.len() == set.entries.len() {
+        return Ok(Value::Attrs(set));
+    }
+    Ok(Value::attrs(Attrs::from_sorted(kept)))
+}
+
+/// `nixcfgMapAttrsToList f set`: nixcfg's `lib.mapAttrsToList`, the same
+/// as `map (n: f n set.${n}) (attrNames set)`: `f n v` for each
+/// attribute, lazily, in name order.
+fn map_attrs_to_list(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
+    let f = ev.force(&a[0])?;
+    let set = ev.arg_attrs(&a[1], s)?;
+    let items = set
+        .entries
+        .iter()
+        .map(|e| {
+            let name = ev.name_string(e.name);
+            ev.heap.thunk(ThunkState::Apply2(Box::new((
+                f.clone(),
+                Thunk::value(name),
+                e.value.clone(),
+            ))))
+        })
+        .collect();
+    Ok(Value::list(items))
+}
+
 fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let x = ev.arg_attrs(&a[0], s)?;
     let y = ev.arg_attrs(&a[1], s)?;
@@ -214,6 +256,8 @@ fn unsafe_get_attr_pos(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<V
 }
 
 pub const BUILTINS: &[Builtin] = &[
+    b("nixcfgFilterAttrs", 2, filter_attrs),
+    b("nixcfgMapAttrsToList", 2, map_attrs_to_list),
     b("attrNames", 1, attr_names),
     b("attrValues", 1, attr_values),
     b("getAttr", 2, get_attr),
