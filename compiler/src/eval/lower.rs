@@ -126,7 +126,9 @@ pub fn lower_scoped(
 struct PendingSet {
     rec: bool,
     names: Vec<Sym>,
-    by_name: FxHashMap<Sym, usize>,
+    /// Where each name is in `names`, once there are more than a few
+    /// (most sets are small: a search of `names` is cheaper than a map).
+    by_name: Option<FxHashMap<Sym, usize>>,
     values: Vec<(PendingValue, Span)>,
     dynamics: Vec<(ast::Attr, PendingValue, Span)>,
     inherit_sources: Vec<ast::Expr>,
@@ -144,12 +146,42 @@ enum Key {
     Dynamic(ast::Attr, Span),
 }
 
+/// Sets with more names than this index them (`PendingSet::by_name`).
+const INDEXED_SET: usize = 8;
+
 impl PendingSet {
+    fn position(&self, name: Sym) -> Option<usize> {
+        match &self.by_name {
+            Some(m) => m.get(&name).copied(),
+            None => self.names.iter().position(|n| *n == name),
+        }
+    }
+
+    fn insert(&mut self, name: Sym) {
+        let i = self.names.len();
+        self.names.push(name);
+        match &mut self.by_name {
+            Some(m) => {
+                m.insert(name, i);
+            }
+            None if self.names.len() > INDEXED_SET => {
+                self.by_name = Some(
+                    self.names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| (*n, i))
+                        .collect(),
+                );
+            }
+            None => {}
+        }
+    }
+
     fn new(rec: bool) -> Self {
         PendingSet {
             rec,
             names: Vec::new(),
-            by_name: FxHashMap::default(),
+            by_name: None,
             values: Vec::new(),
             dynamics: Vec::new(),
             inherit_sources: Vec::new(),
@@ -685,9 +717,8 @@ impl<'a> Lowerer<'a> {
     }
 
     fn add_static(&mut self, set: &mut PendingSet, name: Sym, span: Span, value: PendingValue) {
-        let Some(&i) = set.by_name.get(&name) else {
-            set.by_name.insert(name, set.names.len());
-            set.names.push(name);
+        let Some(i) = set.position(name) else {
+            set.insert(name);
             let value = match value {
                 // `a = { … };` may later be extended by `a.b = …;`.
                 PendingValue::Expr(ast::Expr::AttrSet(s)) => {

@@ -64,6 +64,8 @@ struct Entry {
 impl ReuseCache {
     /// Starts an evaluation (its counters).
     pub fn start(&mut self) {
+        // About as many instances as the evaluation before: no rehashing.
+        self.current.reserve(self.previous.len());
         self.reused = 0;
         self.computed = 0;
         self.unkeyed = 0;
