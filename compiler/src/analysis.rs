@@ -19,6 +19,9 @@ pub struct FileAnalysis {
     /// The configuration's evaluation, when `EvalOptions::keep_heap`
     /// asked for it: for a command about to exit, which leaks it.
     pub evaluation: Option<crate::modules::Configuration>,
+    /// The lint findings among `diags` (the language server hands those
+    /// of its first analysis to the whole check of the same text).
+    pub findings: Vec<Finding>,
 }
 
 /// The lint findings of a text (None when it does not parse).
@@ -91,6 +94,7 @@ pub fn analyze_focused(
         diags: diags.into_iter().map(|d| (d, None)).collect(),
         sources: std::mem::take(&mut cfg.ev.sources),
         evaluation: None,
+        findings: Vec::new(),
     })
 }
 
@@ -168,23 +172,26 @@ pub fn analyze(
 
 /// `analyze` of a configuration, evaluated in the evaluator of its check
 /// before where that is sound (`incremental`): the language server's
-/// whole-configuration diagnostics after an edit.
+/// whole-configuration diagnostics after an edit. `lints`, asked once the
+/// check is done: the lint findings of the same text, if computed already.
 pub fn analyze_configuration(
     path: &Path,
     text: &str,
     config: &Config,
     opts: &EvalOptions,
     kept: &mut crate::incremental::IncrementalCheck,
+    lints: impl FnOnce() -> Option<Vec<Finding>>,
 ) -> FileAnalysis {
     let (errors, sources) = kept.check(path, text, opts);
-    // The lints on the tree the check parsed.
-    let findings = match kept.last_tree() {
-        Some(root) => {
+    // Else the lints on the tree the check parsed.
+    let findings = match (lints(), kept.last_tree()) {
+        (Some(fs), _) => fs,
+        (None, Some(root)) => {
             let mut fs = lint::lint(root, text);
             fs.retain(|f| !config.disabled(f.code));
             fs
         }
-        None => Vec::new(),
+        (None, None) => Vec::new(),
     };
     finish(path, text, config, errors, findings, sources, None)
 }
@@ -227,6 +234,7 @@ fn finish(
         diags,
         sources,
         evaluation,
+        findings,
     }
 }
 

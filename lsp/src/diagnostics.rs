@@ -274,8 +274,9 @@ fn worker(
             // When it runs in the kept evaluator and the last such check
             // was quick, it is about as quick as the edit's own
             // consequences would be: those are computed only otherwise.
+            let (lints, lints_received) = std::sync::mpsc::channel();
             whole = if reuse_instances() {
-                generations.begin(&path, &job.text, &opts)
+                generations.begin(&path, &job.text, &opts, lints_received)
             } else {
                 None
             };
@@ -310,6 +311,8 @@ fn worker(
                     reusable = None;
                     return false;
                 };
+                // The whole check needs not lint the same text again.
+                let _ = lints.send(fast.findings.clone());
                 if stale() {
                     return false;
                 }
@@ -340,6 +343,8 @@ fn worker(
                 }
                 true
             });
+            // Sent or not: a check waiting for them goes on.
+            drop(lints);
             drop(held);
             if !go_on {
                 if whole.is_some() {

@@ -16,6 +16,7 @@
 use crate::diagnostics::{convert, Converted};
 use nixcfg_compiler::eval::EvalOptions;
 use nixcfg_compiler::incremental::IncrementalCheck;
+use nixcfg_compiler::lint::Finding;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, TryRecvError};
@@ -28,6 +29,9 @@ struct Request {
     /// Settle a fresh check (see `settle`) before answering: a standby's
     /// answer makes it take over, and the next check should not wait.
     settle_first: bool,
+    /// The lint findings of the text, sent by the first analysis, which
+    /// computes them beside the check (not sent: computed here).
+    lints: Option<mpsc::Receiver<Vec<Finding>>>,
 }
 
 /// After a fresh check, the same check again in its evaluator. The first
@@ -95,7 +99,7 @@ impl Generation {
                 let config = nixcfg_compiler::lint::Config::default();
                 // Ends when the generation is dropped (its sender with it).
                 for m in inbox {
-                    let r = match m {
+                    let mut r = match m {
                         Message::Check(r) => r,
                         Message::Reset => {
                             let t = std::time::Instant::now();
@@ -123,8 +127,14 @@ impl Generation {
                         break;
                     }
                     let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let lints = r.lints.take();
                         let analysis = nixcfg_compiler::analysis::analyze_configuration(
-                            &r.path, &r.text, &config, &r.opts, &mut kept,
+                            &r.path,
+                            &r.text,
+                            &config,
+                            &r.opts,
+                            &mut kept,
+                            || lints.and_then(|l| l.recv().ok()),
                         );
                         convert(&analysis, &r.text, &r.path)
                     }))
@@ -155,12 +165,20 @@ impl Generation {
         })
     }
 
-    fn send(&self, path: &Path, text: &str, opts: EvalOptions, settle_first: bool) -> bool {
+    fn send(
+        &self,
+        path: &Path,
+        text: &str,
+        opts: EvalOptions,
+        settle_first: bool,
+        lints: Option<mpsc::Receiver<Vec<Finding>>>,
+    ) -> bool {
         let r = Request {
             path: path.to_path_buf(),
             text: text.to_string(),
             opts,
             settle_first,
+            lints,
         };
         self.requests.send(Message::Check(r)).is_ok()
     }
@@ -203,14 +221,21 @@ impl Generations {
     /// Starts the whole check of `path` (text `text`) in the current
     /// generation; `end` gives its result. Returns whether it runs in the
     /// kept evaluator (so reusing what the edit did not touch), `None`
-    /// if it could not start.
-    pub(crate) fn begin(&mut self, path: &Path, text: &str, opts: &EvalOptions) -> Option<bool> {
+    /// if it could not start. `lints`: where the text's lint findings
+    /// will come from (the check waits for them when it is done).
+    pub(crate) fn begin(
+        &mut self,
+        path: &Path,
+        text: &str,
+        opts: &EvalOptions,
+        lints: mpsc::Receiver<Vec<Finding>>,
+    ) -> Option<bool> {
         self.take_over_when_ready();
         if self.current.is_none() {
             self.current = Generation::spawn(self.hold.clone());
         }
         let current = self.current.as_ref()?;
-        if !current.send(path, text, opts.clone(), false) {
+        if !current.send(path, text, opts.clone(), false, Some(lints)) {
             self.current = None;
             return None;
         }
@@ -286,7 +311,7 @@ impl Generations {
         opts.cancel = Some(abandon.clone());
         opts.time_budget = opts.time_budget.map(|b| b * 3);
         opts.pause = Some(self.hold.clone());
-        if standby.send(path, text, opts, true) {
+        if standby.send(path, text, opts, true, None) {
             self.standby = Some((standby, abandon));
         }
     }
