@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::{EvalOptions, Evaluator};
 use crate::lint::{self, Config, Finding, Fix};
 use crate::modules::options_index::OptionsIndex;
-use crate::modules::static_check::{check_definitions, DeclaredOptions};
+use crate::modules::static_check::{check_definitions_of, DeclaredOptions};
 use crate::modules::{check_with, Configuration};
 use crate::source::{SourceFile, SourceMap, Span};
 use rowan::ast::AstNode;
@@ -154,16 +154,22 @@ pub fn analyze(
         ev.heap.make_current();
         let file = ev.add_source(name.clone(), dir.clone(), text.into());
         let parsed = crate::syntax::parse(text, file);
-        if parsed.errors.is_empty() {
-            let mut fs = lint::lint(&parsed.root, text);
+        // The module's definitions, read once for the lints and the
+        // static option checks.
+        let defs = parsed
+            .errors
+            .is_empty()
+            .then(|| crate::lint::options::definitions(&parsed.root));
+        if let Some(defs) = &defs {
+            let mut fs = lint::lint_with_definitions(&parsed.root, text, defs);
             fs.retain(|f| !config.disabled(f.code));
             findings = fs;
         }
         if let Err(ds) = ev.lower_parsed(file, &parsed, None) {
             errors = ds.into_iter().flat_map(|d| d.flatten()).collect();
         }
-        if let (Some(declared), true) = (declared, parsed.errors.is_empty()) {
-            errors.extend(check_definitions(&parsed.root, file, declared, ev));
+        if let (Some(declared), Some(defs)) = (declared, &defs) {
+            errors.extend(check_definitions_of(defs, file, declared, ev));
         }
         sources = std::mem::take(&mut ev.sources);
     }

@@ -106,15 +106,20 @@ pub const CODES: &[(&str, &str)] = &[
 
 /// Lints a parsed file.
 pub fn lint(root: &rnix::Root, text: &str) -> Vec<Finding> {
+    lint_with_definitions(root, text, &options::definitions(root))
+}
+
+/// `lint`, with the module's option definitions read already
+/// (`options::definitions`: the static option checks read the same).
+pub fn lint_with_definitions(root: &rnix::Root, text: &str, defs: &[options::Def]) -> Vec<Finding> {
     let mut out = Vec::new();
     unused::check(root, &mut out);
-    let defs = options::definitions(root);
-    description::check(&defs, &mut out);
-    renamed::check(&defs, &mut out);
-    mkdir_mode::check(&defs, &mut out);
-    passwords::check(&defs, &mut out);
-    duplicate_id::check(&defs, &mut out);
-    container_name::check(&defs, &mut out);
+    description::check(defs, &mut out);
+    renamed::check(defs, &mut out);
+    mkdir_mode::check(defs, &mut out);
+    passwords::check(defs, &mut out);
+    duplicate_id::check(defs, &mut out);
+    container_name::check(defs, &mut out);
     out.retain(|f| !is_suppressed(text, f));
     out.sort_by_key(|f| (f.start, f.code));
     out

@@ -48,15 +48,26 @@ pub fn check_definitions(
     declared: &DeclaredOptions,
     ev: &mut Evaluator,
 ) -> Vec<Diagnostic> {
+    check_definitions_of(&definitions(root), file, declared, ev)
+}
+
+/// `check_definitions` of the definitions read already (the lints read
+/// the same).
+pub fn check_definitions_of(
+    defs: &[Def],
+    file: FileId,
+    declared: &DeclaredOptions,
+    ev: &mut Evaluator,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for def in definitions(root) {
+    for def in defs {
         // A container's system has the host's options.
         let skip = if def.path.len() > 3 && def.path[0] == "containers" && def.path[2] == "config" {
             3
         } else {
             0
         };
-        check_one(&def, skip, file, declared, ev, &mut out);
+        check_one(def, skip, file, declared, ev, &mut out);
     }
     out
 }

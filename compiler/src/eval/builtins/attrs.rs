@@ -97,25 +97,27 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> 
     Ok(Value::attrs(first_wins(entries)))
 }
 
+/// `f name value` of an attribute, unevaluated.
+fn lazy_call_with_name(ev: &mut Evaluator, f: &Value, e: &Attr) -> Thunk {
+    let name = ev.name_string(e.name);
+    ev.heap.thunk(ThunkState::Apply2(Box::new((
+        f.clone(),
+        Thunk::value(name),
+        e.value.clone(),
+    ))))
+}
+
 fn map_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
     let set = ev.arg_attrs(&a[1], s)?;
     let entries = set
         .entries
         .iter()
-        .map(|e| {
-            let name = ev.name_string(e.name);
-            let t = ev.heap.thunk(ThunkState::Apply2(Box::new((
-                f.clone(),
-                Thunk::value(name),
-                e.value.clone(),
-            ))));
+        .map(|e| Attr {
+            name: e.name,
+            value: lazy_call_with_name(ev, &f, e),
             // Like Nix, the mapped set has no positions.
-            Attr {
-                name: e.name,
-                value: t,
-                pos: Pos::NONE,
-            }
+            pos: Pos::NONE,
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(entries)))
@@ -151,14 +153,7 @@ fn map_attrs_to_list(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Val
     let items = set
         .entries
         .iter()
-        .map(|e| {
-            let name = ev.name_string(e.name);
-            ev.heap.thunk(ThunkState::Apply2(Box::new((
-                f.clone(),
-                Thunk::value(name),
-                e.value.clone(),
-            ))))
-        })
+        .map(|e| lazy_call_with_name(ev, &f, e))
         .collect();
     Ok(Value::list(items))
 }
