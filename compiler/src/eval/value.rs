@@ -189,6 +189,8 @@ impl Attrs {
     /// `self // other` in place (for a set nothing else holds): each name
     /// of a small `other` is put where it belongs, no other entry copied.
     pub fn update_in_place(&mut self, other: &Attrs) {
+        // New entries may not be evaluated.
+        self.forced_deep.set(false);
         if other.entries.len() * 8 >= self.entries.len() {
             *self = self.update(other);
             return;
