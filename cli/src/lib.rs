@@ -2,6 +2,7 @@
 //! (`main.rs`) only calls `run`; tests drive the same entry points.
 
 pub mod activate;
+pub mod allocator;
 pub mod build_cmd;
 pub mod check_cmd;
 pub mod container_cmd;

@@ -1,97 +1,10 @@
 fn main() -> std::process::ExitCode {
-    tune_allocator();
+    const WHOLE_CONFIGURATION: [&str; 6] =
+        ["check", "build", "switch", "lsp", "options", "container"];
+    let command = std::env::args().nth(1);
+    nixcfg::allocator::tune(command.is_some_and(|c| WHOLE_CONFIGURATION.contains(&c.as_str())));
     nixcfg::run(std::env::args())
 }
 
-/// mimalloc's default of committing arena memory piecemeal cost more
-/// system time than the evaluation itself on configurations of a few
-/// hundred MiB. Its transparent huge pages are turned off for the
-/// commands that evaluate a whole configuration: on those heaps (GiBs
-/// for large ones) the kernel compacts memory to make them, and `nixcfg
-/// check` of 1,900 users and 100 containers spent 5–6 s in the system
-/// with them against 1–1.6 s without; on small evaluations they are a
-/// gain (`nix-instantiate` of module-merge-50k: 10 % slower without).
-/// The options are read from the environment when the process starts,
-/// before `main`, so the process re-executes itself once with them set
-/// (unless the user set them).
-fn tune_allocator() {
-    use std::os::unix::process::CommandExt;
-    const WHOLE_CONFIGURATION: [&str; 6] =
-        ["check", "build", "switch", "lsp", "options", "container"];
-    let large = std::env::args()
-        .nth(1)
-        .is_some_and(|c| WHOLE_CONFIGURATION.contains(&c.as_str()));
-    let thp = if large { "0" } else { "1" };
-    let options: [(&str, &str); 3] = [
-        ("MIMALLOC_ARENA_EAGER_COMMIT", "1"),
-        ("MIMALLOC_PURGE_DELAY", "-1"),
-        ("MIMALLOC_ALLOW_THP", thp),
-    ];
-    if std::env::var_os("NIXCFG_ALLOCATOR_TUNED").is_some()
-        || options.iter().any(|(k, _)| std::env::var_os(k).is_some())
-    {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    let mut cmd = std::process::Command::new(exe);
-    cmd.args(std::env::args_os().skip(1))
-        .env("NIXCFG_ALLOCATOR_TUNED", "1");
-    if let Some(arg0) = std::env::args_os().next() {
-        cmd.arg0(arg0);
-    }
-    for (k, v) in options {
-        cmd.env(k, v);
-    }
-    // `exec` only returns on failure; then run as we are.
-    let _ = cmd.exec();
-}
-
-// The evaluator allocates many small, short-lived objects; mimalloc serves
-// them markedly faster than glibc's allocator. Requests of ordinary
-// alignment take mimalloc's plain (fast) path.
-struct Allocator;
-
-const PLAIN_ALIGN: usize = 16;
-
-unsafe impl std::alloc::GlobalAlloc for Allocator {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: mimalloc's functions follow the GlobalAlloc contract.
-        unsafe {
-            if layout.align() <= PLAIN_ALIGN {
-                libmimalloc_sys::mi_malloc(layout.size()) as *mut u8
-            } else {
-                libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8
-            }
-        }
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        unsafe {
-            if layout.align() <= PLAIN_ALIGN {
-                libmimalloc_sys::mi_zalloc(layout.size()) as *mut u8
-            } else {
-                libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8
-            }
-        }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
-        unsafe { libmimalloc_sys::mi_free(ptr as *mut std::ffi::c_void) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        unsafe {
-            if layout.align() <= PLAIN_ALIGN {
-                libmimalloc_sys::mi_realloc(ptr as *mut std::ffi::c_void, new_size) as *mut u8
-            } else {
-                libmimalloc_sys::mi_realloc_aligned(
-                    ptr as *mut std::ffi::c_void,
-                    new_size,
-                    layout.align(),
-                ) as *mut u8
-            }
-        }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Allocator = Allocator;
+static GLOBAL: nixcfg::allocator::Allocator = nixcfg::allocator::Allocator;

@@ -153,7 +153,7 @@ pub fn analyze(
         let ev = reusable.get_or_insert_with(|| Evaluator::new(opts.clone()));
         ev.heap.make_current();
         let file = ev.add_source(name.clone(), dir.clone(), text.into());
-        let parsed = crate::syntax::parse(text, file);
+        let parsed = ev.last_parse.parse(&name, text, file);
         // The module's definitions, read once for the lints and the
         // static option checks.
         let defs = parsed

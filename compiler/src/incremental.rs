@@ -67,6 +67,11 @@ pub struct Outcome {
 }
 
 impl IncrementalCheck {
+    /// The kept evaluator (for tools that look into it).
+    pub fn evaluator(&self) -> Option<&Evaluator> {
+        self.ev.as_ref()
+    }
+
     /// Evaluates and checks the configuration `path` (its text `text`,
     /// other open files in `opts.overlays`): the errors, and the sources
     /// their spans point into.
@@ -168,8 +173,13 @@ impl IncrementalCheck {
     fn decide(&self, path: &Path, text: &str, opts: &EvalOptions) -> Prepared {
         // Parsed once: compared with the last tree, then evaluated.
         let text: Rc<str> = text.into();
-        let parsed = crate::syntax::parse(&text, crate::source::FileId(0));
-        let tree = parsed.errors.is_empty().then_some(parsed.root);
+        // An edit inside one binding: only that binding is parsed again.
+        let reparsed = self.tree.as_ref().filter(|_| self.path == path);
+        let reparsed = reparsed.and_then(|(last, tree)| crate::syntax::reparse(last, tree, &text));
+        let tree = reparsed.or_else(|| {
+            let parsed = crate::syntax::parse(&text, crate::source::FileId(0));
+            parsed.errors.is_empty().then_some(parsed.root)
+        });
         let keep = self.ev.is_some()
             && self.path == path
             && self.unchanged_outside_instances(path, &text, tree.as_ref(), opts);

@@ -114,6 +114,88 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     }
 }
 
+/// The last text parsed without errors under a name, with its tree: an
+/// edit of it is parsed by `reparse` (the language server's analysis of
+/// each edit).
+#[derive(Default)]
+pub struct LastParse(Option<(String, std::rc::Rc<str>, rnix::Root)>);
+
+impl LastParse {
+    /// `parse(text)`, through `reparse` when the last text of `name` was
+    /// parsed here.
+    pub fn parse(&mut self, name: &str, text: &str, file: FileId) -> Parsed {
+        let last = self.0.take().filter(|(n, _, _)| n == name);
+        let parsed = match last.and_then(|(_, before, tree)| reparse(&before, &tree, text)) {
+            Some(root) => Parsed {
+                root,
+                errors: Vec::new(),
+            },
+            None => parse(text, file),
+        };
+        if parsed.errors.is_empty() {
+            self.0 = Some((name.to_string(), text.into(), parsed.root.clone()));
+        }
+        parsed
+    }
+}
+
+/// The tree of `after`, made from `before`'s (which parsed without
+/// errors) by parsing again only the binding (`name = value;`) that holds
+/// the edit, when there is one: an edit while typing changes a few bytes
+/// of one binding, and a large configuration takes far longer to parse
+/// whole. `None` when the edit is not inside one binding, or the binding
+/// does not parse on its own to one binding of that text (then the
+/// caller parses the whole text).
+pub fn reparse(before: &str, tree: &rnix::Root, after: &str) -> Option<rnix::Root> {
+    use rowan::ast::AstNode;
+    // Text with a CR is parsed whole (`end_comments_at_lone_cr`).
+    if after.contains('\r') || before.contains('\r') {
+        return None;
+    }
+    let (a, b) = (before.as_bytes(), after.as_bytes());
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let most = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(most)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (start, old_end) = (prefix, a.len() - suffix);
+    let range = rowan::TextRange::new((start as u32).into(), (old_end as u32).into());
+    // The innermost binding around the edit.
+    let covering = tree.syntax().covering_element(range);
+    let binding = covering
+        .ancestors()
+        .find(|n| n.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)?;
+    let at = binding.text_range();
+    let (from, to) = (usize::from(at.start()), usize::from(at.end()));
+    // An edit at the binding's first byte may start another binding.
+    if from >= start || to < old_end {
+        return None;
+    }
+    let new_end = to + b.len() - a.len();
+    let text = after.get(from..new_end)?;
+    let wrapped = format!("{{{text}}}");
+    let parse = rnix::Root::parse(&wrapped);
+    if !parse.errors().is_empty() {
+        return None;
+    }
+    let set = parse.tree().syntax().first_child()?;
+    let mut bindings = set.children();
+    let new = bindings.next()?;
+    if bindings.next().is_some()
+        || new.kind() != SyntaxKind::NODE_ATTRPATH_VALUE
+        || new.text() != text
+    {
+        return None;
+    }
+    let green = binding.replace_with(new.green().to_owned());
+    let root = rnix::Root::cast(SyntaxNode::new_root(green))?;
+    (usize::from(root.syntax().text_range().end()) == after.len()).then_some(root)
+}
+
 fn snippet(text: &str, r: rnix::TextRange) -> String {
     let s = &text[usize::from(r.start())..usize::from(r.end())];
     if s.is_empty() {

@@ -104,13 +104,24 @@ let
     merge = loc: defs:
       let
         pushed = map (def: mapAttrs (n: v: { inherit (def) file; value = v; }) def.value) defs;
+        # A name defined once with a plain value (most are) is merged as
+        # mergeDefinitions would, without its bookkeeping for priorities
+        # and positions (an attribute's is not read).
+        mergeName = name: defs:
+          let
+            def = head defs;
+            value = builtins.addErrorContext "while evaluating definitions from `${def.file}':" def.value;
+          in
+          if length defs == 1 && (value._type or null) == null && elemType.check value then
+            { value = elemType.merge (loc ++ [ name ]) [ { inherit (def) file; inherit value; } ]; }
+          else (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue;
       in
       if lazy then
         zipAttrsWith (name: defs:
           let merged = mergeDefinitions (loc ++ [ name ]) elemType defs; in
           merged.optionalValue.value or elemType.emptyValue.value or merged.mergedValue) pushed
       else
-        mapAttrs (n: v: v.value) (lib.filterAttrs (n: v: v ? value) (zipAttrsWith (name: defs: (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue) pushed));
+        mapAttrs (n: v: v.value) (lib.filterAttrs (n: v: v ? value) (zipAttrsWith mergeName pushed));
     emptyValue = { value = { }; };
     getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<${placeholder}>" ]);
     getSubModules = elemType.getSubModules;

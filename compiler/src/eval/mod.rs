@@ -143,6 +143,9 @@ pub struct Evaluator {
     pub preparsed: Option<(String, Rc<str>, rnix::Root)>,
     /// No `restart` yet: this is the evaluator's first evaluation.
     pub(crate) first_evaluation: bool,
+    /// The text analysed last with this evaluator, parsed (the language
+    /// server's analysis of an edit parses only the binding edited).
+    pub last_parse: crate::syntax::LastParse,
 }
 
 impl Evaluator {
@@ -177,6 +180,7 @@ impl Evaluator {
             reuse: None,
             preparsed: None,
             first_evaluation: true,
+            last_parse: Default::default(),
         };
         builtins::install(&mut ev);
         ev
