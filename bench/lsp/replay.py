@@ -86,6 +86,11 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
 
 
+# REPLAY_TIMES=FILE: each edit's first, evaluated and final times (ms).
+if os.environ.get("REPLAY_TIMES"):
+    with open(os.environ["REPLAY_TIMES"], "w") as f:
+        for row in zip(diag, focused, final):
+            f.write("%.1f %.1f %.1f\n" % tuple(x * 1000 for x in row))
 print("%d lines, %d edits" % (len(lines), edits))
 print("first diagnostics after an edit: p50 %.1f ms, p95 %.1f ms" % (pct(diag, 0.5), pct(diag, 0.95)))
 print("evaluated diagnostics of the edit: p50 %.1f ms, p95 %.1f ms" % (pct(focused, 0.5), pct(focused, 0.95)))

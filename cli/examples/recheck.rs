@@ -17,7 +17,6 @@ fn main() {
         .stack_size(nixcfg_compiler::eval::run::eval_stack_size())
         .spawn(move || {
             nixcfg_compiler::eval::run::enter_eval_thread();
-            let mut epochs = Vec::new();
             let mut kept = nixcfg_compiler::incremental::IncrementalCheck::default();
             for i in 0..=n {
                 if i > 0 {
@@ -25,7 +24,6 @@ fn main() {
                         text.replacen("description = \"User ", "description = \"Edited User ", 1);
                     std::fs::write(&path, &text).expect("writable");
                 }
-                epochs.push(nixcfg_compiler::eval::value::begin_epoch());
                 let t = std::time::Instant::now();
                 let (user, system, faults) = cpu_ms();
                 let (errors, _) = kept.check(&path, &text, &opts);
@@ -39,16 +37,6 @@ fn main() {
                     errors.len(),
                     kept.last
                 );
-                if let Some(how) = std::env::var_os("RECHECK_COLLECT") {
-                    let t = std::time::Instant::now();
-                    let since = epochs[epochs.len().saturating_sub(2)];
-                    let n = if how == "young" {
-                        nixcfg_compiler::eval::cycles::collect_young(since)
-                    } else {
-                        nixcfg_compiler::eval::cycles::collect()
-                    };
-                    eprintln!("  collected {n} in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-                }
             }
             // Exit without freeing the kept evaluation: a profile of the
             // checks should not show its teardown.

@@ -88,6 +88,7 @@ impl IncrementalCheck {
         let Prepared {
             text, tree, keep, ..
         } = prepared;
+
         let mut ev = match (keep, self.ev.take()) {
             (true, Some(mut ev)) => {
                 ev.restart(opts.clone());

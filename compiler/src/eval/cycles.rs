@@ -138,46 +138,13 @@ unsafe fn count(o: Obj) -> usize {
 /// frames and cells it cleared.
 pub fn collect() -> usize {
     let (cells, envs) = registered();
-    let nodes = find_garbage(roots(cells, envs), |_| true);
-    free(nodes)
-}
-
-/// Frees the garbage cycles among the objects made in epoch `since` or
-/// later (`value::begin_epoch`): older frames and cells are taken to be
-/// alive and are not read, so the work is proportional to what is young.
-/// The language server's kept evaluation runs it after each check, for
-/// the cycles of the values that check replaced.
-pub fn collect_young(since: u32) -> usize {
-    let (cells, envs) = registered_since(since);
-    let nodes = with_epochs(|epochs| {
-        // SAFETY: pointers handed to `include` are of live objects.
-        let include = |o: Obj| unsafe {
-            match o {
-                Obj::Cell(p) => epochs.of_cell(&*p) >= since,
-                Obj::Env(p) => epochs.of_env(&*p) >= since,
-                _ => true,
-            }
-        };
-        find_garbage(roots(cells, envs), include)
-    });
-    free(nodes)
-}
-
-fn roots(cells: Vec<*const ThunkCell>, envs: Vec<*const EnvFrame>) -> impl Iterator<Item = Obj> {
-    let cells = cells.into_iter().map(Obj::Cell);
-    cells.chain(envs.into_iter().map(Obj::Env))
-}
-
-/// Reads the graph from `roots` through the frames and cells `include`
-/// admits (any other is left out: its references count as from outside,
-/// which only keeps more alive) and marks what is live.
-fn find_garbage(
-    roots: impl Iterator<Item = Obj>,
-    include: impl Fn(Obj) -> bool,
-) -> FxHashMap<usize, Node> {
     let mut nodes: FxHashMap<usize, Node> = FxHashMap::default();
     let mut work: Vec<Obj> = Vec::new();
     let mut kids = Vec::new();
+    let roots = cells
+        .iter()
+        .map(|&p| Obj::Cell(p))
+        .chain(envs.iter().map(|&p| Obj::Env(p)));
     for o in roots {
         if let std::collections::hash_map::Entry::Vacant(e) = nodes.entry(o.key()) {
             // SAFETY: registered objects are alive (they unregister on drop).
@@ -199,9 +166,6 @@ fn find_garbage(
             continue;
         }
         for &k in &kids {
-            if !include(k) {
-                continue;
-            }
             let n = nodes.entry(k.key()).or_insert_with(|| {
                 work.push(k);
                 // SAFETY: as above.
@@ -236,18 +200,6 @@ fn find_garbage(
             }
         }
     }
-    if std::env::var_os("NIXCFG_GC_STATS").is_some() {
-        let live = nodes.values().filter(|n| n.live).count();
-        eprintln!(
-            "cycle collection: {} objects read, {live} live",
-            nodes.len()
-        );
-    }
-    nodes
-}
-
-/// Empties the frames and cells found to be garbage, which frees them.
-fn free(nodes: FxHashMap<usize, Node>) -> usize {
     // Garbage: hold it while its frames and cells are emptied, then let go.
     let garbage = nodes.values().filter(|n| !n.live);
     let cells: Vec<*const ThunkCell> = garbage

@@ -366,7 +366,7 @@ const MAX_DROP_DEPTH: u32 = 256;
 impl Drop for ThunkCell {
     fn drop(&mut self) {
         let reg = self.reg.get();
-        if is_registered(reg) {
+        if reg != UNREGISTERED {
             unregister(reg, false);
         }
         let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
@@ -442,7 +442,7 @@ impl Thunk {
     pub fn cell(st: ThunkState) -> Thunk {
         Thunk::Lazy(Rc::new(ThunkCell {
             state: std::cell::UnsafeCell::new(st),
-            reg: std::cell::Cell::new(unregistered()),
+            reg: std::cell::Cell::new(UNREGISTERED),
         }))
     }
     /// The value if already computed.
@@ -482,29 +482,7 @@ pub struct EnvFrame {
 
 pub type Env = Rc<EnvFrame>;
 
-/// `reg` of an object in no registry: this flag and the epoch it was made
-/// in (registered objects have theirs in the registry).
-const UNREGISTERED: u64 = 1 << 63;
-
-/// The current epoch: objects made since an epoch began are young to
-/// `cycles::collect_young`, which looks for garbage among them alone.
-static EPOCH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-
-#[inline]
-fn unregistered() -> u64 {
-    UNREGISTERED | EPOCH.load(std::sync::atomic::Ordering::Relaxed) as u64
-}
-
-#[inline]
-fn is_registered(reg: u64) -> bool {
-    reg & UNREGISTERED == 0
-}
-
-/// Starts a new epoch and returns it: what is made from now on is young
-/// to a `cycles::collect_young` given it.
-pub fn begin_epoch() -> u32 {
-    EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
-}
+const UNREGISTERED: u64 = u64::MAX;
 
 /// Objects that can be part of a reference cycle, so that the end of an
 /// evaluation can break the cycles and free them:
@@ -524,9 +502,6 @@ struct Registry {
     free_thunks: Vec<u32>,
     envs: Vec<*const EnvFrame>,
     free_envs: Vec<u32>,
-    /// The epoch each entry was registered in.
-    thunk_epochs: Vec<u32>,
-    env_epochs: Vec<u32>,
     /// Run the cycle collector when this many objects are registered.
     next_collection: usize,
 }
@@ -539,8 +514,6 @@ impl Registry {
             free_thunks: Vec::new(),
             envs: Vec::new(),
             free_envs: Vec::new(),
-            thunk_epochs: Vec::new(),
-            env_epochs: Vec::new(),
             next_collection: MIN_COLLECTION,
         }
     }
@@ -571,76 +544,6 @@ pub(crate) fn registered() -> (Vec<*const ThunkCell>, Vec<*const EnvFrame>) {
             r.thunks.iter().copied().filter(|p| !p.is_null()).collect(),
             r.envs.iter().copied().filter(|p| !p.is_null()).collect(),
         )
-    })
-}
-
-/// The registered objects of the current evaluator made in epoch `since`
-/// or later (the young collector's roots).
-pub(crate) fn registered_since(since: u32) -> (Vec<*const ThunkCell>, Vec<*const EnvFrame>) {
-    fn young<T>(list: &[*const T], epochs: &[u32], since: u32) -> Vec<*const T> {
-        let entries = list.iter().zip(epochs);
-        let young = entries.filter(|(p, e)| **e >= since && !p.is_null());
-        young.map(|(p, _)| *p).collect()
-    }
-    REGISTRIES.with(|r| {
-        let r = r.borrow();
-        let Some(r) = r.last() else {
-            return (Vec::new(), Vec::new());
-        };
-        (
-            young(&r.thunks, &r.thunk_epochs, since),
-            young(&r.envs, &r.env_epochs, since),
-        )
-    })
-}
-
-/// The epochs of the current evaluator's objects, for the young collector.
-pub(crate) struct Epochs<'a> {
-    id: u32,
-    thunks: &'a [u32],
-    envs: &'a [u32],
-}
-
-impl Epochs<'_> {
-    /// The epoch an object was made in (registered ones: the one it was
-    /// registered in); 0 for an object of another evaluator.
-    fn of(&self, reg: u64, env: bool) -> u32 {
-        if !is_registered(reg) {
-            return reg as u32;
-        }
-        let (id, i) = ((reg >> 32) as u32, reg as usize);
-        let epochs = if env { self.envs } else { self.thunks };
-        match epochs.get(i) {
-            Some(&e) if id == self.id => e,
-            _ => 0,
-        }
-    }
-    pub(crate) fn of_cell(&self, c: &ThunkCell) -> u32 {
-        self.of(c.reg.get(), false)
-    }
-    pub(crate) fn of_env(&self, e: &EnvFrame) -> u32 {
-        self.of(e.reg.get(), true)
-    }
-}
-
-/// Runs `f` with the current evaluator's epochs; `f` must not make or
-/// free registered objects.
-pub(crate) fn with_epochs<R>(f: impl FnOnce(&Epochs) -> R) -> R {
-    REGISTRIES.with(|r| {
-        let r = r.borrow();
-        let epochs = match r.last() {
-            Some(r) => Epochs {
-                id: r.id,
-                thunks: &r.thunk_epochs,
-                envs: &r.env_epochs,
-            },
-            None => Epochs {
-                id: u32::MAX,
-                thunks: &[],
-                envs: &[],
-            },
-        };
-        f(&epochs)
     })
 }
 
@@ -695,52 +598,31 @@ fn collector_enabled() -> bool {
 /// Registered objects below which the collector does not run.
 const MIN_COLLECTION: usize = 200_000;
 
-fn register<T>(
-    list: &mut Vec<*const T>,
-    free: &mut Vec<u32>,
-    epochs: &mut Vec<u32>,
-    p: *const T,
-    epoch: u32,
-) -> u32 {
+fn register<T>(list: &mut Vec<*const T>, free: &mut Vec<u32>, p: *const T) -> u32 {
     match free.pop() {
         Some(i) => {
             list[i as usize] = p;
-            epochs[i as usize] = epoch;
             i
         }
         None => {
             list.push(p);
-            epochs.push(epoch);
             list.len() as u32 - 1
         }
     }
 }
 
 /// Registers a thunk cell (`env` false) or a frame with the current
-/// evaluator; unregistered if there is none.
+/// evaluator; `UNREGISTERED` if there is none.
 fn register_object(p: *const (), env: bool) -> u64 {
     REGISTRIES.with(|r| {
         let mut r = r.borrow_mut();
         let Some(r) = r.last_mut() else {
-            return unregistered();
+            return UNREGISTERED;
         };
-        let epoch = EPOCH.load(std::sync::atomic::Ordering::Relaxed);
         let index = if env {
-            register(
-                &mut r.envs,
-                &mut r.free_envs,
-                &mut r.env_epochs,
-                p as *const EnvFrame,
-                epoch,
-            )
+            register(&mut r.envs, &mut r.free_envs, p as *const EnvFrame)
         } else {
-            register(
-                &mut r.thunks,
-                &mut r.free_thunks,
-                &mut r.thunk_epochs,
-                p as *const ThunkCell,
-                epoch,
-            )
+            register(&mut r.thunks, &mut r.free_thunks, p as *const ThunkCell)
         };
         encode(r.id, index)
     })
@@ -788,7 +670,7 @@ impl Thunk {
     /// Registers a thunk whose value may contain the thunk itself.
     pub fn register(&self) {
         let Thunk::Lazy(c) = self else { return };
-        if is_registered(c.reg.get()) {
+        if c.reg.get() != UNREGISTERED {
             return;
         }
         c.reg
@@ -842,7 +724,7 @@ impl Drop for EnvFrame {
             guarded_drop(Garbage::Slots(slots));
         }
         let reg = self.reg.get();
-        if is_registered(reg) {
+        if reg != UNREGISTERED {
             unregister(reg, true);
         }
     }
@@ -858,8 +740,7 @@ impl Default for Heap {
     fn default() -> Self {
         let id = NEXT_REGISTRY.with(|n| {
             let id = n.get();
-            // Ids stay below 2^31: `reg`'s top bit marks the unregistered.
-            n.set(id.wrapping_add(1) & 0x7fff_ffff);
+            n.set(id.wrapping_add(1));
             id
         });
         REGISTRIES.with(|r| r.borrow_mut().push(Registry::new(id)));
@@ -877,7 +758,7 @@ impl Heap {
         Rc::new(EnvFrame {
             slots: std::cell::UnsafeCell::new(slots),
             parent,
-            reg: std::cell::Cell::new(unregistered()),
+            reg: std::cell::Cell::new(UNREGISTERED),
         })
     }
 
