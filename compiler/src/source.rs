@@ -103,6 +103,25 @@ impl SourceFile {
 
     /// 0-based line and byte column of a byte offset: cheaper than
     /// `line_col` where only equality matters.
+    /// `line_byte_col`, trying the line `hint` (and the one after) before
+    /// searching, and leaving the offset's line there: offsets looked up
+    /// one after another (a fingerprint's spans) are mostly near.
+    pub fn line_byte_col_near(&self, offset: u32, hint: &mut usize) -> (u32, u32) {
+        let starts = &self.line_starts;
+        for line in [*hint, *hint + 1] {
+            let (Some(&from), next) = (starts.get(line), starts.get(line + 1)) else {
+                break;
+            };
+            if from <= offset && next.is_none_or(|&n| offset < n) {
+                *hint = line;
+                return (line as u32, offset - from);
+            }
+        }
+        let (line, col) = self.line_byte_col(offset);
+        *hint = line as usize;
+        (line, col)
+    }
+
     pub fn line_byte_col(&self, offset: u32) -> (u32, u32) {
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
@@ -177,5 +196,26 @@ impl SourceMap {
             start,
             end: start,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    #[test]
+    fn a_hinted_line_lookup_agrees_with_the_search() {
+        let text = "a\n\nbc\nd\n\n\nefg";
+        let f = SourceFile::new("t.nix".into(), "/".into(), text.into());
+        for hint in 0..9 {
+            for offset in 0..=text.len() as u32 {
+                let mut h = hint;
+                assert_eq!(
+                    f.line_byte_col_near(offset, &mut h),
+                    f.line_byte_col(offset)
+                );
+                assert_eq!(h, f.line_byte_col(offset).0 as usize);
+            }
+        }
     }
 }

@@ -145,6 +145,8 @@ struct Fingerprint<'a> {
     /// their bodies, by frame level (0: the outermost frame the current
     /// expression makes): `(n: v: …) "pkgs" x` reads `n` as "pkgs".
     known: Vec<Option<Thunk>>,
+    /// The line of the last span's end (`SourceFile::line_byte_col_near`).
+    line_hint: usize,
 }
 
 impl Fingerprint<'_> {
@@ -207,8 +209,9 @@ impl Fingerprint<'_> {
         };
         match self.ev.sources.try_get(s.file) {
             Some(f) => {
-                let (l, c) = f.line_byte_col(s.start);
-                let (el, ec) = f.line_byte_col(s.end);
+                let hint = &mut self.line_hint;
+                let (l, c) = f.line_byte_col_near(s.start, hint);
+                let (el, ec) = f.line_byte_col_near(s.end, hint);
                 self.tag(1);
                 self.int(f.name_hash);
                 self.int(((l as u64) << 32) | c as u64);
@@ -864,6 +867,7 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
         read: false,
         lambdas: Vec::new(),
         known: Vec::new(),
+        line_hint: 0,
     };
     fp.int(names.len() as u64);
     for n in &names {
