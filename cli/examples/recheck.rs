@@ -7,7 +7,7 @@
 static GLOBAL: nixcfg::allocator::Allocator = nixcfg::allocator::Allocator;
 
 fn main() {
-    nixcfg::allocator::tune(true);
+    nixcfg::allocator::tune(true); // as `nixcfg lsp`
     let mut args = std::env::args().skip(1);
     let path = std::path::PathBuf::from(args.next().expect("CONFIG"));
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);

@@ -2,18 +2,26 @@
 
 /// mimalloc's default of committing arena memory piecemeal cost more
 /// system time than the evaluation itself on configurations of a few
-/// hundred MiB. Its transparent huge pages are turned off for the
-/// commands that evaluate a whole configuration: on those heaps (GiBs
-/// for large ones) the kernel compacts memory to make them, and `nixcfg
-/// check` of 1,900 users and 100 containers spent 5–6 s in the system
-/// with them against 1–1.6 s without; on small evaluations they are a
-/// gain (`nix-instantiate` of module-merge-50k: 10 % slower without).
+/// hundred MiB. Whether it backs its arenas with transparent huge pages
+/// (`huge_pages`) depends on the command. One-shot commands that
+/// evaluate a whole configuration go without: on those heaps (GiBs for
+/// large ones) the kernel may compact memory to make them, and one
+/// `nixcfg check` of 1,900 users and 100 containers spent 5–6 s in the
+/// system with them against 1–1.6 s without (on another VM the opposite
+/// was measured: 6.8 s with, 10.6 s without; this stays until a machine
+/// shows it steadily). The language server goes with them: it keeps its
+/// heap and grows it by each check's new objects, and a page fault per
+/// 4 KiB of them cost more than compaction (500 replayed edits, two
+/// runs each, interleaved: final diagnostics p50 175–179 ms, p95
+/// 237–253 ms with them; 191–220 ms, 260–303 ms without). Small
+/// evaluations gain from them too (`nix-instantiate` of
+/// module-merge-50k: 10 % slower without).
 /// The options are read from the environment when the process starts,
 /// before `main`, so the process re-executes itself once with them set
 /// (unless the user set them).
-pub fn tune(large: bool) {
+pub fn tune(huge_pages: bool) {
     use std::os::unix::process::CommandExt;
-    let thp = if large { "0" } else { "1" };
+    let thp = if huge_pages { "1" } else { "0" };
     let options: [(&str, &str); 3] = [
         ("MIMALLOC_ARENA_EAGER_COMMIT", "1"),
         ("MIMALLOC_PURGE_DELAY", "-1"),
