@@ -152,17 +152,8 @@ pub fn reparse(before: &str, tree: &rnix::Root, after: &str) -> Option<rnix::Roo
     if after.contains('\r') || before.contains('\r') {
         return None;
     }
-    let (a, b) = (before.as_bytes(), after.as_bytes());
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let most = a.len().min(b.len()) - prefix;
-    let suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(most)
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (start, old_end) = (prefix, a.len() - suffix);
+    let (prefix, suffix) = common_ends(before.as_bytes(), after.as_bytes());
+    let (start, old_end) = (prefix, before.len() - suffix);
     let range = rowan::TextRange::new((start as u32).into(), (old_end as u32).into());
     // The innermost binding around the edit.
     let covering = tree.syntax().covering_element(range);
@@ -175,7 +166,7 @@ pub fn reparse(before: &str, tree: &rnix::Root, after: &str) -> Option<rnix::Roo
     if from >= start || to < old_end {
         return None;
     }
-    let new_end = to + b.len() - a.len();
+    let new_end = to + after.len() - before.len();
     let text = after.get(from..new_end)?;
     let wrapped = format!("{{{text}}}");
     let parse = rnix::Root::parse(&wrapped);
@@ -275,4 +266,20 @@ fn end_comments_at_lone_cr(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(String::from_utf8(bytes).expect("only ASCII bytes replaced"))
+}
+
+/// The lengths of the longest common prefix of `a` and `b` and of the
+/// longest common suffix of what is left after it: where an edit begins
+/// and ends.
+pub fn common_ends<T: PartialEq>(a: &[T], b: &[T]) -> (usize, usize) {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let most = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(most)
+        .take_while(|(x, y)| x == y)
+        .count();
+    (prefix, suffix)
 }

@@ -17,15 +17,7 @@ pub struct LineEdit {
 pub fn changed_lines(before: &str, after: &str) -> LineEdit {
     let a: Vec<&str> = before.split('\n').collect();
     let b: Vec<&str> = after.split('\n').collect();
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let max_suffix = a.len().min(b.len()) - prefix;
-    let suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(max_suffix)
-        .take_while(|(x, y)| x == y)
-        .count();
+    let (prefix, suffix) = nixcfg_compiler::syntax::common_ends(&a, &b);
     LineEdit {
         old: prefix..a.len() - suffix,
         new: prefix..b.len() - suffix,
