@@ -14,6 +14,7 @@
 //! reuses the memory it freed itself sooner than another's.
 
 use crate::diagnostics::{convert, Converted};
+use crate::reserve::Reserve;
 use nixcfg_compiler::eval::EvalOptions;
 use nixcfg_compiler::incremental::IncrementalCheck;
 use nixcfg_compiler::lint::Finding;
@@ -51,6 +52,11 @@ fn settle(kept: &mut IncrementalCheck, r: &Request) {
     if std::env::var_os("NIXCFG_REUSE_STATS").is_some() {
         eprintln!("nixcfg: settled a fresh check in {:?}", t.elapsed());
     }
+}
+
+/// `NIXCFG_LSP_RESERVE=0`: no memory made ready beside fresh checks.
+fn reserve_enabled() -> bool {
+    std::env::var_os("NIXCFG_LSP_RESERVE").is_none_or(|v| v != "0")
 }
 
 enum Message {
@@ -118,6 +124,11 @@ impl Generation {
                             kept.prepare(&r.path, &r.text, &r.opts)
                         }))
                         .unwrap_or(false);
+                    // Beside a fresh check (and its settling), memory for
+                    // the checks after it (see `reserve`).
+                    let reserve = (!kept_evaluator && reserve_enabled())
+                        .then(Reserve::start)
+                        .flatten();
                     if outbox
                         .send(Reply::Started {
                             kept: kept_evaluator,
@@ -156,6 +167,7 @@ impl Generation {
                     if !r.settle_first {
                         settle(&mut kept, &r);
                     }
+                    drop(reserve);
                 }
             })
             .ok()?;

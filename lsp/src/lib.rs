@@ -18,6 +18,7 @@ mod hover_docs;
 mod imported;
 mod navigation;
 mod options;
+mod reserve;
 mod semantic;
 
 use lsp_server::{Connection, Message, Notification, Request, Response};
