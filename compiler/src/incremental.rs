@@ -411,7 +411,43 @@ fn set_differences(
 
 #[cfg(test)]
 mod tests {
-    use super::changed_definitions;
+    use super::{changed_definitions, IncrementalCheck};
+    use crate::eval::EvalOptions;
+
+    /// A group's members come from the users' `extraGroups`, outside the
+    /// group's own definitions: a kept check after an edit of a user's
+    /// groups must not reuse the group with its old members.
+    #[test]
+    fn a_kept_check_sees_a_groups_new_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("configuration.nix");
+        let text = "{ config, ... }: {\n  users.users.alice = { isNormalUser = true; extraGroups = [ ]; };\n  users.users.bob = { isNormalUser = true; extraGroups = [ \"wheel\" ]; };\n  assertions = [ { assertion = !(builtins.elem \"alice\" config.users.groups.wheel.members); message = \"alice is in wheel\"; } ];\n}\n";
+        let opts = EvalOptions::default();
+        let mut kept = IncrementalCheck::default();
+        let mut check = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let (errors, _) = kept.check(&path, text, &opts);
+            let messages: Vec<String> = errors.iter().map(|d| d.message.clone()).collect();
+            (kept.last.kept, kept.last.reused, messages)
+        };
+        let (_, _, before) = check(text);
+        assert!(
+            !before.iter().any(|m| m.contains("alice is in wheel")),
+            "{before:?}"
+        );
+        let (_, _, settled) = check(text);
+        assert!(settled.is_empty(), "{settled:?}");
+        let edited = text.replace("extraGroups = [ ];", "extraGroups = [ \"wheel\" ];");
+        let (was_kept, reused, after) = check(&edited);
+        assert!(
+            was_kept && reused > 0,
+            "the evaluator is kept: {reused} reused"
+        );
+        assert!(
+            after.iter().any(|m| m.contains("alice is in wheel")),
+            "{after:?}"
+        );
+    }
 
     /// The changed paths, dotted, joined by commas.
     fn path(a: &str, b: &str) -> Option<String> {

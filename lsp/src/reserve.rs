@@ -9,10 +9,10 @@
 //! configuration, about 45 ms of page faults each), and the first standby
 //! generation needs as much again as the fresh check did. So while the
 //! process's first fresh check runs, a helper thread on the other core
-//! touches memory in step with it (`FACTOR` times what the process grew by) and frees it
-//! when the check is done: the allocator keeps freed memory
-//! (`MIMALLOC_PURGE_DELAY=-1`), and the checks after it find pages that
-//! are already there. Where memory is backed eagerly the helper costs
+//! touches memory in step with it (`FACTOR` times what the process grew
+//! by) and frees it when the check is done: the allocator keeps freed
+//! memory (`MIMALLOC_PURGE_DELAY=-1`), and the checks after it find
+//! pages that are already there. Where memory is backed eagerly the helper costs
 //! about a tenth of a second per GiB, off the check's path, and memory
 //! the server would have reached later anyway.
 

@@ -140,7 +140,10 @@ let
     # nixcfgReusable (nixcfg only): an instance depends on its definitions
     # alone (and on options outside every instance), so the language
     # server may take it from the evaluation before (builtins.nixcfgReuse).
-    { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null, nixcfgReusable ? false }@attrs:
+    # nixcfgReuseWith (nixcfg only): plain data an instance also reads
+    # from outside (`users.groups`' members from the users' extraGroups);
+    # part of the fingerprint, by content.
+    { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null, nixcfgReusable ? false, nixcfgReuseWith ? [ ] }@attrs:
     let
       inherit (lib.modules) evalModules;
       allModules = defs: map ({ value, file }:
@@ -165,7 +168,7 @@ let
             prefix = loc;
           }).config;
         in
-        if nixcfgReusable then builtins.nixcfgReuse [ loc defs modules specialArgs ] instance
+        if nixcfgReusable then builtins.nixcfgReuse [ loc defs modules specialArgs nixcfgReuseWith ] instance
         else instance null;
       emptyValue = { value = { }; };
       getSubOptions = prefix:
@@ -176,12 +179,13 @@ let
       nestedTypes = optionalAttrs (freeformType != null) { inherit freeformType; };
       functor = defaultFunctor name // {
         type = types.submoduleWith;
-        payload = { inherit modules class specialArgs shorthandOnlyDefinesConfig description nixcfgReusable; };
+        payload = { inherit modules class specialArgs shorthandOnlyDefinesConfig description nixcfgReusable nixcfgReuseWith; };
         binOp = lhs: rhs: {
           class = if lhs.class == null then rhs.class else if rhs.class == null then lhs.class else if lhs.class == rhs.class then lhs.class
             else throw "A submoduleWith option is declared multiple times with conflicting class values \"${toString lhs.class}\" and \"${toString rhs.class}\".";
           modules = lhs.modules ++ rhs.modules;
           nixcfgReusable = (lhs.nixcfgReusable or false) && (rhs.nixcfgReusable or false);
+          nixcfgReuseWith = (lhs.nixcfgReuseWith or [ ]) ++ (rhs.nixcfgReuseWith or [ ]);
           specialArgs =
             let intersecting = builtins.intersectAttrs lhs.specialArgs rhs.specialArgs; in
             if intersecting == { } then lhs.specialArgs // rhs.specialArgs

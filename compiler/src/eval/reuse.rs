@@ -117,6 +117,9 @@ enum Pending {
 /// reads something big (`pkgs`, `config`) is computed instead.
 const BUDGET: usize = 20_000;
 
+/// Nodes the data an instance also reads (`nixcfgReuseWith`) may have.
+const DATA_BUDGET: usize = 1_000_000;
+
 /// Sets and lists larger than this are named by address at once, without
 /// an attempt at their content (`lib`, `pkgs`, an instance's `config`).
 const LARGE: usize = 64;
@@ -474,6 +477,32 @@ impl Fingerprint<'_> {
         Some(())
     }
 
+    /// Evaluated plain data (`nixcfgReuseWith`) by content, however large
+    /// (its own budget, `DATA_BUDGET`); anything else has no fingerprint.
+    fn data(&mut self, v: &Value) -> Option<()> {
+        self.tick()?;
+        match v {
+            Value::List(l) => {
+                self.tag(b'l');
+                self.int(l.len() as u64);
+                for t in l.iter() {
+                    self.data(&t.get()?)?;
+                }
+            }
+            Value::Attrs(a) => {
+                self.tag(b'a');
+                self.int(a.entries.len() as u64);
+                for e in a.entries.iter() {
+                    self.bytes(e.name.as_str().as_bytes());
+                    self.data(&e.value.get()?)?;
+                }
+            }
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => return None,
+            scalar => self.value(scalar, false)?,
+        }
+        Some(())
+    }
+
     fn var(&mut self, env: &Env, depth: u32, slot: u32, module: bool) -> Option<()> {
         let mut e = env;
         for _ in 0..depth {
@@ -817,7 +846,8 @@ fn explain_miss(c: &ReuseCache, key: &[u8], loc: &[String]) {
     );
 }
 
-/// The fingerprint of `[ loc defs modules specialArgs ]`, and `loc`.
+/// The fingerprint of `[ loc defs modules specialArgs reuseWith ]` (the
+/// last one optional), and `loc`.
 /// The list, `loc` and each definition's `{ file, value }` are forced
 /// (to weak head normal form: what merging the instance forces first);
 /// any error means no fingerprint, and merging reports it.
@@ -825,8 +855,10 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
     let Ok(Value::List(parts)) = ev.force(key) else {
         return None;
     };
-    let [loc, defs, modules, special] = parts.as_slice() else {
-        return None;
+    let (loc, defs, modules, special, also) = match parts.as_slice() {
+        [loc, defs, modules, special] => (loc, defs, modules, special, None),
+        [loc, defs, modules, special, also] => (loc, defs, modules, special, Some(also)),
+        _ => return None,
     };
     let Ok(Value::List(loc)) = ev.force(loc) else {
         return None;
@@ -859,6 +891,15 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
         ev.force(m).ok()?;
     }
     ev.force(special).ok()?;
+    // What the instance also reads outside its definitions, evaluated.
+    let also = match also {
+        Some(a) => Some(
+            ev.force(a)
+                .and_then(|v| ev.force_deep(&v).map(|_| v))
+                .ok()?,
+        ),
+        None => None,
+    };
     let mut fp = Fingerprint {
         ev,
         out: Vec::with_capacity(256),
@@ -879,5 +920,9 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
     }
     fp.thunk(modules, true)?;
     fp.thunk(special, false)?;
+    if let Some(a) = &also {
+        fp.budget = DATA_BUDGET;
+        fp.data(a)?;
+    }
     Some((fp.out, names, fp.pins))
 }

@@ -458,7 +458,14 @@ in
       description = "The user accounts of the system.";
     };
     users.groups = mkOption {
-      type = with types; attrsOf (submodule groupOpts);
+      # Reusable: an instance reads its definitions and, outside them, the
+      # members the users' `extraGroups` give it (part of its fingerprint).
+      type = types.attrsOf (types.submoduleWith {
+        modules = [ groupOpts ];
+        shorthandOnlyDefinesConfig = true;
+        nixcfgReusable = true;
+        nixcfgReuseWith = [ membersByGroup ];
+      });
       default = { };
       example = {
         students.gid = 1001;
