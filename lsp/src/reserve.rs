@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// Memory touched per MiB the process grows by during a fresh check: the
 /// kept checks' growth until the next standby (about half a fresh
 /// check's heap) and that standby's fresh check and settling.
-const FACTOR: usize = 3;
+const FACTOR: usize = 2;
 
 /// Touched and held in blocks of this size: small enough that the
 /// allocator reuses them for small objects' pages once freed.

@@ -811,28 +811,42 @@ impl Heap {
             Some(r.remove(i))
         });
         let Some(registry) = registry else { return };
-        // SAFETY: registered objects unregister themselves when freed,
-        // so every non-null entry points to a live Rc.
-        let (thunks, envs) = unsafe {
-            (
-                hold(registry.thunks.into_iter().filter(|p| !p.is_null())),
-                hold(registry.envs.into_iter().filter(|p| !p.is_null())),
-            )
-        };
-        for (i, t) in thunks.iter().enumerate() {
-            t.reg.set(UNREGISTERED);
+        // One pass over the objects, each read once (a cache miss each on
+        // a heap of GiBs): unregistered and emptied. Nothing is freed
+        // before every one is emptied: what they held is moved into
+        // `states` and `slots`, dropped only afterwards.
+        let mut states: Vec<ThunkState> = Vec::with_capacity(registry.thunks.len());
+        for (i, &p) in registry.thunks.iter().enumerate() {
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: registered objects unregister themselves when
+            // freed, so a non-null entry points to a live cell; and
+            // nothing has been freed since the registry was taken.
+            let c = unsafe { &*p };
+            c.reg.set(UNREGISTERED);
+            states.push(c.replace(ThunkState::Blackhole));
             wait_every(i, pause);
         }
-        for (i, e) in envs.iter().enumerate() {
+        let mut slots: Vec<Slots> = Vec::with_capacity(registry.envs.len());
+        for (i, &p) in registry.envs.iter().enumerate() {
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: as above.
+            let e = unsafe { &*p };
             e.reg.set(UNREGISTERED);
+            slots.push(e.take_slots());
             wait_every(i, pause);
         }
         match pause {
-            None => empty(&thunks, &envs),
+            None => {
+                drop(states);
+                drop(slots);
+            }
             Some(p) => {
-                empty_pausing(&thunks, &envs, p);
-                drop_in_batches(thunks, p);
-                drop_in_batches(envs, p);
+                drop_in_batches(states, p);
+                drop_in_batches(slots, p);
             }
         }
     }
@@ -880,22 +894,6 @@ fn wait_every(i: usize, pause: Option<&std::sync::atomic::AtomicBool>) {
             }
         }
     }
-}
-
-/// `empty`, waiting between batches while `pause` is set.
-fn empty_pausing(cells: &[Rc<ThunkCell>], envs: &[Env], pause: &std::sync::atomic::AtomicBool) {
-    let mut states: Vec<ThunkState> = Vec::with_capacity(cells.len());
-    for (i, c) in cells.iter().enumerate() {
-        states.push(c.replace(ThunkState::Blackhole));
-        wait_every(i, Some(pause));
-    }
-    let mut slots: Vec<Slots> = Vec::with_capacity(envs.len());
-    for (i, e) in envs.iter().enumerate() {
-        slots.push(e.take_slots());
-        wait_every(i, Some(pause));
-    }
-    drop_in_batches(states, pause);
-    drop_in_batches(slots, pause);
 }
 
 /// Drops `v` from its end, a batch at a time, waiting while `pause` is set.
