@@ -54,11 +54,6 @@ fn settle(kept: &mut IncrementalCheck, r: &Request) {
     }
 }
 
-/// `NIXCFG_LSP_RESERVE=0`: no memory made ready beside fresh checks.
-fn reserve_enabled() -> bool {
-    std::env::var_os("NIXCFG_LSP_RESERVE").is_none_or(|v| v != "0")
-}
-
 enum Message {
     Check(Request),
     /// Free the kept evaluation (no response).
@@ -126,9 +121,7 @@ impl Generation {
                         .unwrap_or(false);
                     // Beside a fresh check (and its settling), memory for
                     // the checks after it (see `reserve`).
-                    let reserve = (!kept_evaluator && reserve_enabled())
-                        .then(Reserve::start)
-                        .flatten();
+                    let reserve = (!kept_evaluator).then(Reserve::start).flatten();
                     if outbox
                         .send(Reply::Started {
                             kept: kept_evaluator,

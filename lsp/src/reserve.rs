@@ -9,8 +9,8 @@
 //! configuration, about 45 ms of page faults each), and the first standby
 //! generation needs as much again as the fresh check did. So while the
 //! process's first fresh check runs, a helper thread on the other core
-//! touches memory in step with it (`FACTOR` times what the process grew
-//! by) and frees it when the check is done: the allocator keeps freed
+//! touches memory in step with it (`factor()` times what the process
+//! grew by) and frees it when the check is done: the allocator keeps freed
 //! memory (`MIMALLOC_PURGE_DELAY=-1`), and the checks after it find
 //! pages that are already there. Where memory is backed eagerly the helper costs
 //! about a tenth of a second per GiB, off the check's path, and memory
@@ -22,7 +22,13 @@ use std::sync::Arc;
 /// Memory touched per MiB the process grows by during a fresh check: the
 /// kept checks' growth until the next standby (about half a fresh
 /// check's heap) and that standby's fresh check and settling.
-const FACTOR: usize = 2;
+/// `NIXCFG_LSP_RESERVE=N` sets it (0: no reserve).
+fn factor() -> usize {
+    std::env::var("NIXCFG_LSP_RESERVE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+}
 
 /// Touched and held in blocks of this size: small enough that the
 /// allocator reuses them for small objects' pages once freed.
@@ -47,14 +53,15 @@ impl Reserve {
     /// Starts touching memory in step with the process's growth, if no
     /// reserve was made before.
     pub(crate) fn start() -> Option<Reserve> {
-        if MADE.swap(true, Ordering::Relaxed) {
+        let factor = factor();
+        if factor == 0 || MADE.swap(true, Ordering::Relaxed) {
             return None;
         }
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let helper = std::thread::Builder::new()
             .name("nixcfg-lsp-reserve".into())
-            .spawn(move || touch_in_step(&flag))
+            .spawn(move || touch_in_step(&flag, factor))
             .ok();
         Some(Reserve { stop, helper })
     }
@@ -69,7 +76,7 @@ impl Drop for Reserve {
     }
 }
 
-fn touch_in_step(stop: &AtomicBool) {
+fn touch_in_step(stop: &AtomicBool, factor: usize) {
     let (Some(base), Some(available)) = (resident_bytes(), available_bytes()) else {
         return;
     };
@@ -79,7 +86,7 @@ fn touch_in_step(stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         let held = blocks.len() * BLOCK;
         let grown = resident_bytes().unwrap_or(base).saturating_sub(base + held);
-        let want = (grown * FACTOR).min(cap);
+        let want = (grown * factor).min(cap);
         if held >= want {
             std::thread::sleep(std::time::Duration::from_millis(5));
             continue;
