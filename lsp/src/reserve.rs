@@ -91,7 +91,8 @@ fn touch_in_step(stop: &AtomicBool, factor: usize) {
             std::thread::sleep(std::time::Duration::from_millis(5));
             continue;
         }
-        for _ in 0..(want - held).div_ceil(BLOCK).min(64) {
+        // A few MiB at a time: a stop waits for at most one batch.
+        for _ in 0..(want - held).div_ceil(BLOCK).min(16) {
             blocks.push(touched_block());
         }
     }
