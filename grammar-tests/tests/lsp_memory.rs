@@ -184,7 +184,12 @@ fn memory_stays_bounded_over_thousands_of_lint_edits() {
 
 #[test]
 fn memory_stays_bounded_over_evaluated_edits() {
-    // (Fewer: the test suite runs a debug build, about 0.4 s an edit.)
-    let (warm, last) = replay("configuration.nix", &configuration(10), 30, 150);
-    assert_bounded("150 edits of an evaluated configuration", warm, last);
+    // (Fewer: the test suite runs a debug build, about 0.2 s an edit.)
+    // Warmed up once the first standby generation has taken over (within
+    // the first few dozen edits here): until then a second evaluation may
+    // be made beside the first, a step in memory by design
+    // (`lsp/src/generations.rs`); with 30 edits of warm-up, 105–159 MiB
+    // at warm-up and 177–181 MiB after the last edit were measured.
+    let (warm, last) = replay("configuration.nix", &configuration(10), 80, 200);
+    assert_bounded("200 edits of an evaluated configuration", warm, last);
 }
