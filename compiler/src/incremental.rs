@@ -449,6 +449,68 @@ mod tests {
         );
     }
 
+    /// A kept check lowers again only the edited value; a value it takes
+    /// from the lowering before (its spans in that version of the file) is
+    /// reported where a fresh check reports it, though the edit before it
+    /// moved its bytes; and a value that moved to another line is lowered
+    /// again.
+    #[test]
+    fn a_kept_check_places_the_errors_of_values_lowered_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("configuration.nix");
+        let text = "{ ... }: {\n  users.users.alice = { isNormalUser = true; description = \"A\"; };\n  networking.hostName = { first = \"a\"; second = \"b\"; }.third + \"-host-of-alice\";\n}\n";
+        let opts = EvalOptions::default();
+        let mut kept = IncrementalCheck::default();
+        let check = |kept: &mut IncrementalCheck, text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let (errors, sources) = kept.check(&path, text, &opts);
+            let found: Vec<(String, Option<String>, bool)> = errors
+                .iter()
+                .map(|d| {
+                    let current = d
+                        .span
+                        .is_some_and(|s| sources.get(s.file).text.as_ref() == text);
+                    (d.message.clone(), d.location(&sources), current)
+                })
+                .collect();
+            (kept.last.kept, found)
+        };
+        check(&mut kept, text);
+        check(&mut kept, text);
+        let longer = text.replace("\"A\"", "\"Alice\"");
+        let (was_kept, found) = check(&mut kept, &longer);
+        let (_, fresh) = check(&mut IncrementalCheck::default(), &longer);
+        assert!(was_kept);
+        assert!(!found.is_empty(), "the hostName has no attribute third");
+        let placed = |f: &[(String, Option<String>, bool)]| {
+            f.iter()
+                .map(|(m, l, _)| (m.clone(), l.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(placed(&found), placed(&fresh));
+        // Taken from the lowering before: its span is in the text before.
+        assert!(found.iter().any(|(_, _, current)| !current), "{found:?}");
+        // A line added before a value (in an instance, so the evaluator
+        // is kept): the value is lowered again, placed on its new line.
+        let bob = "  users.users.bob = { isNormalUser = true; description = { first = \"a\"; }.third; };\n";
+        let two = format!("{{ ... }}: {{\n  users.users.alice = {{ isNormalUser = true; description = \"Alice\"; }};\n{bob}}}\n");
+        check(&mut kept, &two);
+        check(&mut kept, &two);
+        let moved = two.replace(
+            "description = \"Alice\";",
+            "description = \"Alice\n  Liddell\";",
+        );
+        let (was_kept, found) = check(&mut kept, &moved);
+        let (_, fresh) = check(&mut IncrementalCheck::default(), &moved);
+        assert!(was_kept);
+        assert!(
+            found.iter().any(|(m, l, _)| m.contains("'third'")
+                && l.as_ref().is_some_and(|l| l.ends_with(":4:58"))),
+            "{found:?}"
+        );
+        assert_eq!(placed(&found), placed(&fresh));
+    }
+
     /// The changed paths, dotted, joined by commas.
     fn path(a: &str, b: &str) -> Option<String> {
         changed_definitions(a, b)

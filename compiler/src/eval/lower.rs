@@ -5,6 +5,7 @@
 //! attributes in `let` and `inherit`.
 
 use super::expr::*;
+use super::lower_cache::{CacheKey, FileCache, Lowering, MIN_TEXT};
 use super::symbol::Sym;
 use super::value::Value;
 use crate::diagnostic::Diagnostic;
@@ -55,7 +56,7 @@ pub enum LintLevel {
     Fatal,
 }
 
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct Lints {
     pub short_path: LintLevel,
     pub absolute_path: LintLevel,
@@ -71,13 +72,27 @@ pub struct Lowerer<'a> {
     ctx: LowerCtx<'a>,
     scopes: Vec<Scope>,
     pub errors: Vec<Diagnostic>,
+    /// The values of the file's last lowering, to take again.
+    cache: Option<Lowering>,
 }
 
 pub fn lower(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnostic>> {
+    lower_cached(ctx, root, None).0
+}
+
+/// `lower`, taking the unchanged values of the file's last lowering from
+/// `cache` (`lower_cache`); returns what the next lowering may take.
+pub(crate) fn lower_cached(
+    ctx: LowerCtx<'_>,
+    root: &ast::Root,
+    cache: Option<FileCache>,
+) -> (Result<ExprRef, Vec<Diagnostic>>, Option<FileCache>) {
+    let cache = cache.map(|c| Lowering::new(c, ctx.text));
     let mut l = Lowerer {
         ctx,
         scopes: Vec::new(),
         errors: Vec::new(),
+        cache,
     };
     let e = match root.expr() {
         Some(e) => l.expr(&e),
@@ -87,11 +102,24 @@ pub fn lower(ctx: LowerCtx<'_>, root: &ast::Root) -> Result<ExprRef, Vec<Diagnos
             Rc::new(Expr::Const(Value::Null))
         }
     };
+    let cache = l.cache.take().map(Lowering::finish);
+    in_nix_order(&mut l.errors);
     if l.errors.is_empty() {
-        Ok(e)
+        (Ok(e), cache)
     } else {
-        Err(l.errors)
+        (Err(l.errors), cache)
     }
+}
+
+/// Errors as Nix finds them: those its parser reports (duplicates, bad
+/// attributes, lints) in the order of the text, then undefined variables
+/// (found after parsing). Lowering meets them in another order: a nested
+/// set is opened when it is lowered.
+fn in_nix_order(errors: &mut [Diagnostic]) {
+    errors.sort_by_key(|d| match d.code {
+        "nix::undefined-variable" => (1, 0),
+        _ => (0, d.span.map_or(0, |s| s.start)),
+    });
 }
 
 /// `scopedImport`: the names of its set form the innermost static frame,
@@ -110,11 +138,13 @@ pub fn lower_scoped(
         ctx,
         scopes: vec![Scope::Frame(frame)],
         errors: Vec::new(),
+        cache: None,
     };
     let e = match root.expr() {
         Some(e) => l.expr(&e),
         None => Rc::new(Expr::Const(Value::Null)),
     };
+    in_nix_order(&mut l.errors);
     if l.errors.is_empty() {
         Ok(e)
     } else {
@@ -719,15 +749,9 @@ impl<'a> Lowerer<'a> {
     fn add_static(&mut self, set: &mut PendingSet, name: Sym, span: Span, value: PendingValue) {
         let Some(i) = set.position(name) else {
             set.insert(name);
-            let value = match value {
-                // `a = { … };` may later be extended by `a.b = …;`.
-                PendingValue::Expr(ast::Expr::AttrSet(s)) => {
-                    let mut nested = PendingSet::new(s.rec_token().is_some());
-                    self.collect_entries(&mut nested, s.entries(), false);
-                    PendingValue::Nested(nested)
-                }
-                v => v,
-            };
+            // `a = { … };` stays one expression unless `a.b = …;` extends
+            // it (then it is opened below): lowered whole, it may be
+            // taken from the file's last lowering (`lambda_named`).
             set.values.push((value, span));
             return;
         };
@@ -739,6 +763,14 @@ impl<'a> Lowerer<'a> {
             }
             v => v,
         };
+        if let (PendingValue::Expr(ast::Expr::AttrSet(s)), PendingValue::Nested(_)) =
+            (&set.values[i].0, &incoming)
+        {
+            let s = s.clone();
+            let mut nested = PendingSet::new(s.rec_token().is_some());
+            self.collect_entries(&mut nested, s.entries(), false);
+            set.values[i].0 = PendingValue::Nested(nested);
+        }
         let prev_span = set.values[i].1;
         match (&mut set.values[i].0, incoming) {
             (PendingValue::Nested(existing), PendingValue::Nested(new)) => {
@@ -854,8 +886,66 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers a binding's value, naming it when it is a function (for
-    /// traces: "while calling 'f'").
+    /// traces: "while calling 'f'"); or takes it from the file's last
+    /// lowering, unchanged.
     fn lambda_named(&mut self, e: &ast::Expr, name: Sym) -> ExprRef {
+        let node = e.syntax();
+        let range = node.text_range();
+        let Some(cache) = self
+            .cache
+            .as_ref()
+            .filter(|_| u32::from(range.len()) >= MIN_TEXT)
+        else {
+            return self.lower_named(e, name);
+        };
+        let start = u32::from(range.start());
+        let (line, col) = cache.line_col(start);
+        let green = node.green();
+        let key = CacheKey {
+            green: green as *const rowan::GreenNodeData as usize,
+            name,
+            line,
+            col,
+            scopes: self.scope_stamp(),
+        };
+        let prefix = &self.ctx.text[(start - col) as usize..start as usize];
+        if let Some(x) = self.cache.as_mut().and_then(|c| c.get(key, prefix)) {
+            return x;
+        }
+        let (errors, warnings) = (self.errors.len(), self.ctx.warnings.borrow().len());
+        let x = self.lower_named(e, name);
+        // What reported something is lowered again, to report it again.
+        if self.errors.len() == errors && self.ctx.warnings.borrow().len() == warnings {
+            let green = green.to_owned();
+            if let Some(c) = self.cache.as_mut() {
+                c.insert(key, green, prefix, x.clone());
+            }
+        }
+        x
+    }
+
+    /// The scopes' names and slots, as a number (a value lowered in other
+    /// scopes may read other variables).
+    fn scope_stamp(&self) -> u64 {
+        let mix = |mut z: u64| {
+            // splitmix64's finaliser.
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+            z ^ (z >> 31)
+        };
+        self.scopes.iter().fold(self.scopes.len() as u64, |h, s| {
+            let frame = match s {
+                // Order-free: a map's order is not its content.
+                Scope::Frame(names) => names.iter().fold(names.len() as u64, |f, (n, slot)| {
+                    f.wrapping_add(mix(n.addr() as u64 ^ ((*slot as u64) << 48)))
+                }),
+                Scope::With => u64::MAX,
+            };
+            mix(h ^ mix(frame))
+        })
+    }
+
+    fn lower_named(&mut self, e: &ast::Expr, name: Sym) -> ExprRef {
         if let ast::Expr::Lambda(l) = e {
             let span = self.span_of(l.syntax());
             return self.lambda(l, span, Some(name));

@@ -18,6 +18,7 @@ pub mod error;
 pub mod expr;
 pub mod interp;
 pub mod lower;
+mod lower_cache;
 pub mod print;
 mod profile;
 pub mod reuse;
@@ -141,6 +142,8 @@ pub struct Evaluator {
     /// parsing the file again when it is read with that text (the
     /// language server's check parsed it to compare it with the last).
     pub preparsed: Option<(String, Rc<str>, rnix::Root)>,
+    /// The values of each file's last lowering (with `reuse` only).
+    lower_cache: lower_cache::LowerCache,
     /// No `restart` yet: this is the evaluator's first evaluation.
     pub(crate) first_evaluation: bool,
     /// The text analysed last with this evaluator, parsed (the language
@@ -179,6 +182,7 @@ impl Evaluator {
             profile: profile::Profile::from_env(),
             reuse: None,
             preparsed: None,
+            lower_cache: Default::default(),
             first_evaluation: true,
             last_parse: Default::default(),
         };
@@ -294,6 +298,17 @@ impl Evaluator {
         };
         let r = match scoped {
             Some(names) => lower::lower_scoped(ctx, &parsed.root, names),
+            // A kept evaluator (the language server's) lowers again only
+            // what changed since it lowered the file last (nixcfg's
+            // embedded files are lowered once: `restart`).
+            None if self.reuse.is_some() && !src.name.contains("/embedded-") => {
+                let cache = self.lower_cache.take(&src.name, ctx.lints, &ctx.home);
+                let (r, cache) = lower::lower_cached(ctx, &parsed.root, Some(cache));
+                if let Some(c) = cache {
+                    self.lower_cache.put(src.name.clone(), c);
+                }
+                r
+            }
             None => lower::lower(ctx, &parsed.root),
         };
         for w in warnings.into_inner() {

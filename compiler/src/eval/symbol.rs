@@ -78,6 +78,11 @@ impl Sym {
     }
 
     #[inline]
+    /// The interned name's address: the same for equal names.
+    pub(crate) fn addr(self) -> usize {
+        self.0 as *const SymData as usize
+    }
+
     pub fn as_str(self) -> &'static str {
         self.0.text
     }
