@@ -5,29 +5,10 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 fn paths(cmd: &[&str], dir: &Path, file: &str) -> String {
     let expr = format!("map (d: [ d.drvPath d.outPath ]) (import ./{file})");
-    let run = || {
-        Command::new(cmd[0])
-            .args(&cmd[1..])
-            .args(["--eval", "--strict", "--json", "-E", &expr])
-            .current_dir(dir)
-            .env("NIX_CONFIG", "substituters =")
-            .output()
-            .unwrap_or_else(|e| panic!("running {}: {e} (scripts/test installs nix-bin)", cmd[0]))
-    };
-    let mut out = run();
-    // The real Nix's store database may be locked by another test's Nix
-    // for a moment ("SQLite database ... is busy"): try again.
-    for _ in 0..5 {
-        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("is busy") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        out = run();
-    }
+    let out = support::run_nix(cmd, &["--eval", "--strict", "--json", "-E", &expr], dir);
     assert!(
         out.status.success(),
         "{cmd:?} on {file} failed:\n{}",
@@ -37,13 +18,7 @@ fn paths(cmd: &[&str], dir: &Path, file: &str) -> String {
 }
 
 fn printed(cmd: &[&str], dir: &Path, file: &str) -> String {
-    let out = Command::new(cmd[0])
-        .args(&cmd[1..])
-        .args(["--eval", "--strict", file])
-        .current_dir(dir)
-        .env("NIX_CONFIG", "substituters =")
-        .output()
-        .unwrap();
+    let out = support::run_nix(cmd, &["--eval", "--strict", file], dir);
     assert!(
         out.status.success(),
         "{cmd:?} on {file} failed:\n{}",

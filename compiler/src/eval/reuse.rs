@@ -144,6 +144,10 @@ struct Fingerprint<'a> {
     /// The functions whose code is being fingerprinted, outermost first:
     /// a recursive one (`f` calling `f`) is named by its place here.
     lambdas: Vec<*const ()>,
+    /// The sets and lists whose content is being fingerprinted, outermost
+    /// first: one that holds itself (a derivation's `out`) names itself by
+    /// its place here.
+    containers: Vec<*const ()>,
     /// The arguments of the function applications being fingerprinted by
     /// their bodies, by frame level (0: the outermost frame the current
     /// expression makes): `(n: v: …) "pkgs" x` reads `n` as "pkgs".
@@ -188,6 +192,18 @@ impl Fingerprint<'_> {
             self.pins.truncate(pins);
             self.identity(addr, pin());
         }
+    }
+
+    /// A set or list met again inside itself, by its place among those
+    /// being fingerprinted (else walking it would not end).
+    fn back_reference(&mut self, addr: *const ()) -> bool {
+        let Some(i) = self.containers.iter().position(|&c| c == addr) else {
+            return false;
+        };
+        self.tag(b'^');
+        self.tag(b'c');
+        self.int(i as u64);
+        true
     }
 
     fn tag(&mut self, t: u8) {
@@ -390,14 +406,17 @@ impl Fingerprint<'_> {
                     self.identity(addr, pin());
                     return Some(());
                 }
+                if self.back_reference(addr) {
+                    return Some(());
+                }
                 let limit = if self.read { ATTEMPT } else { usize::MAX };
                 self.or_identity(addr, pin, limit, |fp| {
+                    fp.containers.push(addr);
                     fp.tag(b'l');
                     fp.int(l.len() as u64);
-                    for t in l.iter() {
-                        fp.thunk(t, module)?;
-                    }
-                    Some(())
+                    let r = l.iter().try_for_each(|t| fp.thunk(t, module));
+                    fp.containers.pop();
+                    r
                 });
             }
             Value::Attrs(a) => {
@@ -410,11 +429,15 @@ impl Fingerprint<'_> {
                     self.identity(addr, pin());
                     return Some(());
                 }
+                if self.back_reference(addr) {
+                    return Some(());
+                }
                 let limit = if self.read { ATTEMPT } else { usize::MAX };
                 self.or_identity(addr, pin, limit, |fp| {
+                    fp.containers.push(addr);
                     fp.tag(b'a');
                     fp.int(a.entries.len() as u64);
-                    for e in a.entries.iter() {
+                    let r = a.entries.iter().try_for_each(|e| {
                         fp.bytes(e.name.as_str().as_bytes());
                         fp.pos(e.pos);
                         // An embedded module's set is its code, at its position.
@@ -422,8 +445,10 @@ impl Fingerprint<'_> {
                         if !embedded {
                             fp.thunk(&e.value, module)?;
                         }
-                    }
-                    Some(())
+                        Some(())
+                    });
+                    fp.containers.pop();
+                    r
                 });
             }
             // Embedded modules' functions: their code, by position. Any
@@ -907,6 +932,7 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
         pins: Vec::new(),
         read: false,
         lambdas: Vec::new(),
+        containers: Vec::new(),
         known: Vec::new(),
         line_hint: 0,
     };

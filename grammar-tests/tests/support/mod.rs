@@ -18,6 +18,31 @@ pub fn nixcfg() -> &'static str {
     env!("CARGO_BIN_EXE_nixcfg-under-test")
 }
 
+/// Runs `cmd` (the real Nix or nixcfg in its place) with no binary
+/// cache. The real Nix's store database may be locked by another test's
+/// Nix for a moment ("SQLite database ... is busy", above all while a
+/// fresh machine's first Nix creates it): it is tried again.
+pub fn run_nix(cmd: &[&str], args: &[&str], dir: &Path) -> std::process::Output {
+    let run = || {
+        Command::new(cmd[0])
+            .args(&cmd[1..])
+            .args(args)
+            .current_dir(dir)
+            .env("NIX_CONFIG", "substituters =")
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e} (scripts/test installs nix-bin)", cmd[0]))
+    };
+    let mut out = run();
+    for _ in 0..10 {
+        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("is busy") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        out = run();
+    }
+    out
+}
+
 /// Copies a directory tree. The shared copy of a corpus may hold symlinks
 /// as plain files whose content is the target: `links` names those, and
 /// they are made real symlinks again.
