@@ -8,6 +8,9 @@
   };
   config.system.build.packages = {
     system = config.environment.systemPackages;
-    users = lib.mapAttrs (_: u: u.packages) (lib.filterAttrs (_: u: u.enable && u.packages != [ ]) config.users.users);
+    # Each user's entry comes with its instance (`_nixcfg.packages`).
+    users = builtins.listToAttrs (
+      builtins.concatLists (builtins.catAttrs "packages" (builtins.catAttrs "_nixcfg" (builtins.attrValues config.users.users)))
+    );
   };
 }

@@ -211,7 +211,7 @@ let
           internal = true;
           readOnly = true;
           type = types.unspecified;
-          description = "The user's users-groups.json entry, the groups it joins and its failed assertions.";
+          description = "Of an enabled user: its users-groups.json entry, the groups it joins, its uid, its packages and its failed assertions.";
         };
       };
 
@@ -219,10 +219,15 @@ let
         {
           name = mkDefault name;
           shell = mkIf config.useDefaultShell (mkDefault cfg.defaultUserShell);
+          # Of an enabled user only, and as lists or sets that the host
+          # concatenates (`userRecords`): no Nix call per user there.
           _nixcfg = {
-            spec = userSpec config;
-            memberOf = builtins.listToAttrs (map (g: { name = g; value = config.name; }) config.extraGroups);
-            failedAssertions = builtins.filter (a: !a.assertion) (userAssertions name config);
+            specs = lib.optional config.enable (userSpec config);
+            memberOf = if config.enable then builtins.listToAttrs (map (g: { name = g; value = config.name; }) config.extraGroups) else { };
+            uids = lib.optional (config.enable && config.uid != null) config.uid;
+            # `system.build.packages.users`' entry.
+            packages = lib.optional (config.enable && config.packages != [ ]) { inherit name; value = config.packages; };
+            failedAssertions = if config.enable then builtins.filter (a: !a.assertion) (userAssertions name config) else [ ];
           };
         }
         (mkIf config.isNormalUser {
@@ -272,11 +277,14 @@ let
 
   enabledUsers = lib.filterAttrs (_: u: u.enable) cfg.users;
 
+  # What each user gives the system (`_nixcfg`), in user order.
+  userRecords = builtins.catAttrs "_nixcfg" (builtins.attrValues cfg.users);
+
   # Each group's members from the enabled users' `extraGroups`, in user
   # order, each user once: one pass over the users for all groups (a
   # filter per group would read every user once per group).
   membersByGroup = builtins.zipAttrsWith (_: names: names) (
-    lib.mapAttrsToList (_: u: u._nixcfg.memberOf) enabledUsers
+    builtins.catAttrs "memberOf" userRecords
   );
 
   # A user's entry in users-groups.json.
@@ -306,7 +314,7 @@ let
   # users-groups.json, exactly as NixOS hands it to its updater.
   spec = {
     inherit (cfg) mutableUsers;
-    users = lib.mapAttrsToList (_: u: u._nixcfg.spec) enabledUsers;
+    users = builtins.concatLists (builtins.catAttrs "specs" userRecords);
     groups = builtins.attrValues cfg.groups;
   };
 
@@ -322,7 +330,7 @@ let
     in
     n > 1 && builtins.any (i: builtins.elemAt sorted i == builtins.elemAt sorted (i + 1)) (builtins.genList (i: i) (n - 1));
 
-  uidsAreUnique = !duplicates (lib.filter (x: x != null) (lib.mapAttrsToList (_: u: u.uid) enabledUsers));
+  uidsAreUnique = !duplicates (builtins.concatLists (builtins.catAttrs "uids" userRecords));
   gidsAreUnique = !duplicates (lib.filter (x: x != null) (lib.mapAttrsToList (_: g: g.gid) cfg.groups));
 
   groupNames = lib.mapAttrsToList (_: g: g.name) cfg.groups;
@@ -557,7 +565,7 @@ in
       # Each user's own, checked in its instance (`_nixcfg`): only the
       # failed ones are listed (a difference from NixOS, whose list has
       # every assertion; see docs/differences.md).
-      ++ builtins.concatLists (lib.mapAttrsToList (_: u: u._nixcfg.failedAssertions) enabledUsers);
+      ++ builtins.concatLists (builtins.catAttrs "failedAssertions" userRecords);
 
     warnings =
       builtins.concatLists (

@@ -10,7 +10,30 @@ let
   inherit (lib) mkOption types mkIf;
   cfg = config.services.openssh;
 
-  userOptions = {
+  userOptions = { config, ... }: {
+    # nixcfg only: the user's `environment.etc` entry, if it has keys,
+    # computed in the instance so that the language server reuses it with
+    # the instance (no Nix call per user in the host's `environment.etc`).
+    options.openssh._nixcfgKeysFile = mkOption {
+      internal = true;
+      readOnly = true;
+      type = types.unspecified;
+      description = "The user's `/etc/ssh/authorized_keys.d` entry, as a list of none or one `{ name, value }`.";
+    };
+    config.openssh._nixcfgKeysFile =
+      let
+        keys = config.openssh.authorizedKeys;
+      in
+      lib.optional (keys.keys != [ ] || keys.keyFiles != [ ]) {
+        name = "ssh/authorized_keys.d/${config.name}";
+        value = {
+          mode = "0444";
+          text =
+            lib.concatStringsSep "\n" keys.keys
+            + "\n"
+            + lib.concatMapStrings (f: builtins.readFile f + "\n") keys.keyFiles;
+        };
+      };
     options.openssh.authorizedKeys = {
       keys = mkOption {
         type = types.listOf types.singleLineStr;
@@ -59,10 +82,6 @@ let
     ]
     ++ map (k: "HostKey ${k.path}") cfg.hostKeys
   );
-
-  usersWithKeys = lib.filterAttrs (
-    _: u: u.openssh.authorizedKeys.keys != [ ] || u.openssh.authorizedKeys.keyFiles != [ ]
-  ) config.users.users;
 
   settingsType = types.submodule {
     freeformType = types.attrsOf (
@@ -208,16 +227,11 @@ in
     environment.etc = {
       "ssh/sshd_config".text = settingsText + cfg.extraConfig + "\n";
     }
-    // lib.mapAttrs' (
-      _: u:
-      lib.nameValuePair "ssh/authorized_keys.d/${u.name}" {
-        mode = "0444";
-        text =
-          lib.concatStringsSep "\n" u.openssh.authorizedKeys.keys
-          + "\n"
-          + lib.concatMapStrings (f: builtins.readFile f + "\n") u.openssh.authorizedKeys.keyFiles;
-      }
-    ) usersWithKeys;
+    // builtins.listToAttrs (
+      builtins.concatLists (
+        builtins.catAttrs "_nixcfgKeysFile" (builtins.catAttrs "openssh" (builtins.attrValues config.users.users))
+      )
+    );
 
     systemd.services.sshd-keygen = {
       description = "SSH Host Keys Generation";

@@ -63,16 +63,18 @@ let
         internal = true;
         readOnly = true;
         type = types.unspecified;
-        description = "The file's entry in `system.build.files` and its failed assertions.";
+        description = "The file's entry in `system.build.files` (none if it is not enabled) and its failed assertions.";
       };
       config._nixcfg = {
-        file =
+        # A list (empty for a file not enabled) that the tree concatenates.
+        files = lib.optional config.enable (
           {
             path = "etc/${config.target}";
             mode = if config.mode == "symlink" || config.mode == "direct-symlink" then "0444" else config.mode;
             inherit (config) user group;
           }
-          // (if config.text != null then { inherit (config) text; } else { source = toString config.source; });
+          // (if config.text != null then { inherit (config) text; } else { source = toString config.source; })
+        );
         failedAssertions = builtins.filter (a: !a.assertion) [
           {
             assertion = !config.enable || config.text != null || config.source != null;
@@ -104,5 +106,7 @@ in
 
   # Each file's own assertions, checked in its instance; only the failed
   # ones are listed (docs/differences.md).
-  config.assertions = lib.concatLists (lib.mapAttrsToList (_: f: f._nixcfg.failedAssertions) config.environment.etc);
+  config.assertions = lib.concatLists (
+    builtins.catAttrs "failedAssertions" (builtins.catAttrs "_nixcfg" (builtins.attrValues config.environment.etc))
+  );
 }

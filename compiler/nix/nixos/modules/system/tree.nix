@@ -69,7 +69,9 @@ let
     ) config.systemd.units
   );
 
-  etcFiles = lib.mapAttrsToList (_: f: f._nixcfg.file) (lib.filterAttrs (_: f: f.enable) config.environment.etc);
+  etcFiles = builtins.concatLists (
+    builtins.catAttrs "files" (builtins.catAttrs "_nixcfg" (builtins.attrValues config.environment.etc))
+  );
 in
 {
   options.system.build = lib.mkOption {

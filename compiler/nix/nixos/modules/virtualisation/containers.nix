@@ -374,21 +374,30 @@ in
       // lib.mapAttrs' (
         name: c:
         lib.nameValuePair "container@${name}" (
-          lib.recursiveUpdate unit {
-            unitConfig.RequiresMountsFor =
-              lib.optional (!c.ephemeral) "${stateDirectory}/%i"
-              ++ lib.mapAttrsToList (_: b: if b.hostPath == null then b.mountPoint else b.hostPath) c.bindMounts;
-            environment.root = if c.ephemeral then "/run/nixos-containers/%i" else "${stateDirectory}/%i";
+          # `unit` with a container's own values, a level at a time (as
+          # recursiveUpdate would, but with `//`: the unit's values stay
+          # the same objects, and the reused instance's fingerprint small).
+          unit
+          // {
+            unitConfig = unit.unitConfig // {
+              RequiresMountsFor =
+                lib.optional (!c.ephemeral) "${stateDirectory}/%i"
+                ++ lib.mapAttrsToList (_: b: if b.hostPath == null then b.mountPoint else b.hostPath) c.bindMounts;
+            };
+            environment = unit.environment // {
+              root = if c.ephemeral then "/run/nixos-containers/%i" else "${stateDirectory}/%i";
+              CAPABILITIES = lib.mkIf (c.additionalCapabilities != [ ] || c.enableTun) (
+                lib.concatStringsSep "," (c.additionalCapabilities ++ lib.optional c.enableTun "CAP_NET_ADMIN")
+              );
+            };
             serviceConfig =
-              {
+              unit.serviceConfig
+              // {
                 TimeoutStartSec = c.timeoutStartSec;
               }
               // lib.optionalAttrs c.ephemeral { RuntimeDirectory = [ "nixos-containers/%i" ]; }
               // lib.optionalAttrs c.enableTun { DeviceAllow = [ "/dev/net/tun rwm" ]; }
               ;
-            environment.CAPABILITIES = lib.mkIf (c.additionalCapabilities != [ ] || c.enableTun) (
-              lib.concatStringsSep "," (c.additionalCapabilities ++ lib.optional c.enableTun "CAP_NET_ADMIN")
-            );
             restartIfChanged = if c.autoStart then c.restartIfChanged else false;
           }
           // lib.optionalAttrs c.autoStart {
