@@ -104,6 +104,8 @@ let
     merge = loc: defs:
       let
         pushed = map (def: mapAttrs (n: v: { inherit (def) file; value = v; }) def.value) defs;
+        # The merged names' values, where a name has one (natively in nixcfg).
+        presentValues = builtins.nixcfgPresentValues or (s: mapAttrs (n: v: v.value) (lib.filterAttrs (n: v: v ? value) s));
         # A name defined once with a plain value (most are) is merged as
         # mergeDefinitions would, without its bookkeeping for priorities
         # and positions (an attribute's is not read).
@@ -121,7 +123,7 @@ let
           let merged = mergeDefinitions (loc ++ [ name ]) elemType defs; in
           merged.optionalValue.value or elemType.emptyValue.value or merged.mergedValue) pushed
       else
-        mapAttrs (n: v: v.value) (lib.filterAttrs (n: v: v ? value) (zipAttrsWith mergeName pushed));
+        presentValues (zipAttrsWith mergeName pushed);
     emptyValue = { value = { }; };
     getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<${placeholder}>" ]);
     getSubModules = elemType.getSubModules;

@@ -144,6 +144,29 @@ fn filter_attrs(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
     Ok(Value::attrs(Attrs::from_sorted(kept)))
 }
 
+/// `nixcfgPresentValues set`: how nixcfg's `attrsOf` ends its merge, the
+/// same as `mapAttrs (n: v: v.value) (filterAttrs (n: v: v ? value) set)`
+/// without two Nix calls per name: each attribute is forced, and of those
+/// that are sets with a `value`, that value is kept (unevaluated).
+fn present_values(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<Value> {
+    let set = ev.arg_attrs(&a[0], s)?;
+    let value = Sym::new("value");
+    let mut kept = Vec::with_capacity(set.entries.len());
+    for e in set.entries.iter() {
+        if let Value::Attrs(v) = ev.force(&e.value)? {
+            if let Some(t) = v.get(value) {
+                kept.push(Attr {
+                    name: e.name,
+                    value: t.clone(),
+                    // As `mapAttrs` makes it: no positions.
+                    pos: Pos::NONE,
+                });
+            }
+        }
+    }
+    Ok(Value::attrs(Attrs::from_sorted(kept)))
+}
+
 /// `nixcfgMapAttrsToList f set`: nixcfg's `lib.mapAttrsToList`, the same
 /// as `map (n: f n set.${n}) (attrNames set)`: `f n v` for each
 /// attribute, lazily, in name order.
@@ -253,6 +276,7 @@ fn unsafe_get_attr_pos(ev: &mut Evaluator, a: &[Thunk], s: Span) -> EvalResult<V
 pub const BUILTINS: &[Builtin] = &[
     b("nixcfgFilterAttrs", 2, filter_attrs),
     b("nixcfgMapAttrsToList", 2, map_attrs_to_list),
+    b("nixcfgPresentValues", 1, present_values),
     b("attrNames", 1, attr_names),
     b("attrValues", 1, attr_values),
     b("getAttr", 2, get_attr),
