@@ -95,12 +95,22 @@ impl Default for EvalOptions {
     }
 }
 
-/// The sets and lists one deep force has entered, and how often it met
-/// one again (shared or cyclic data).
+/// A deep force's walk. Sets and lists form cycles (a derivation's `out`
+/// is itself), so the walk finds its strongly connected components as
+/// Tarjan's algorithm does: a component is forced completely when the
+/// walk leaves its first set or list, and then each of its sets is
+/// marked (`Attrs::forced_deep`), so that later deep forces skip it.
 #[derive(Default)]
 struct DeepSeen {
-    started: rustc_hash::FxHashSet<usize>,
-    revisits: usize,
+    /// Sets and lists met and not yet complete: their order of meeting.
+    open: rustc_hash::FxHashMap<usize, u32>,
+    /// The same, in order (the sets, to be marked).
+    stack: Vec<(usize, Option<Rc<Attrs>>)>,
+    /// Lists forced completely (sets are marked instead).
+    done: rustc_hash::FxHashSet<usize>,
+    met: u32,
+    /// The earliest open set or list that the current one reaches.
+    low: u32,
 }
 
 pub struct Evaluator {
@@ -397,16 +407,24 @@ impl Evaluator {
     }
 
     fn force_deep_inner(&mut self, v: &Value, seen: &mut DeepSeen) -> EvalResult<()> {
+        let (addr, set) = match v {
+            Value::Attrs(a) if a.forced_deep.get() => return Ok(()),
+            Value::Attrs(a) => (Rc::as_ptr(a) as usize, Some(a)),
+            Value::List(l) if seen.done.contains(&(Rc::as_ptr(l) as usize)) => return Ok(()),
+            Value::List(l) => (Rc::as_ptr(l) as usize, None),
+            _ => return Ok(()),
+        };
+        if let Some(&i) = seen.open.get(&addr) {
+            seen.low = seen.low.min(i);
+            return Ok(());
+        }
+        let me = seen.met;
+        seen.met += 1;
+        seen.open.insert(addr, me);
+        seen.stack.push((addr, set.cloned()));
+        let outer = std::mem::replace(&mut seen.low, me);
         match v {
             Value::Attrs(a) => {
-                if a.forced_deep.get() {
-                    return Ok(());
-                }
-                if !seen.started.insert(Rc::as_ptr(a) as usize) {
-                    seen.revisits += 1;
-                    return Ok(());
-                }
-                let revisits = seen.revisits;
                 for attr in a.entries.iter() {
                     let x = self.force(&attr.value).map_err(|e| {
                         e.context(
@@ -419,17 +437,8 @@ impl Evaluator {
                     self.leave();
                     r?;
                 }
-                // Marked only when nothing below was met before: a set
-                // still being forced further up (a cycle) may yet fail.
-                if seen.revisits == revisits {
-                    a.forced_deep.set(true);
-                }
             }
             Value::List(l) => {
-                if !seen.started.insert(Rc::as_ptr(l) as usize) {
-                    seen.revisits += 1;
-                    return Ok(());
-                }
                 for t in l.iter() {
                     let x = self.force(t)?;
                     self.enter()?;
@@ -440,6 +449,22 @@ impl Evaluator {
             }
             _ => {}
         }
+        // The first of its component: everything it reaches is forced.
+        if seen.low == me {
+            while let Some((at, set)) = seen.stack.pop() {
+                seen.open.remove(&at);
+                match set {
+                    Some(a) => a.forced_deep.set(true),
+                    None => {
+                        seen.done.insert(at);
+                    }
+                }
+                if at == addr {
+                    break;
+                }
+            }
+        }
+        seen.low = outer.min(seen.low);
         Ok(())
     }
 
