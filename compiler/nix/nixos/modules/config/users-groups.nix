@@ -211,7 +211,7 @@ let
           internal = true;
           readOnly = true;
           type = types.unspecified;
-          description = "Of an enabled user: its users-groups.json entry, the groups it joins, its uid, its packages and its failed assertions.";
+          description = "Of an enabled user: its users-groups.json entry, the groups it joins, its uid, its primary group, its packages and its failed assertions.";
         };
       };
 
@@ -225,6 +225,7 @@ let
             specs = lib.optional config.enable (userSpec config);
             memberOf = if config.enable then builtins.listToAttrs (map (g: { name = g; value = config.name; }) config.extraGroups) else { };
             uids = lib.optional (config.enable && config.uid != null) config.uid;
+            primaryGroup = if config.enable && config.group != "" then { ${config.group} = config.name; } else { };
             # `system.build.packages.users`' entry.
             packages = lib.optional (config.enable && config.packages != [ ]) { inherit name; value = config.packages; };
             failedAssertions = if config.enable then builtins.filter (a: !a.assertion) (userAssertions name config) else [ ];
@@ -320,20 +321,21 @@ let
 
   nameRegex = "[a-zA-Z0-9_.][a-zA-Z0-9_.-]*";
 
-  # Whether an id occurs twice: equal ids are neighbours once sorted (one
-  # pass; `lib.unique` is quadratic in the number of users).
-  duplicates =
-    ids':
-    let
-      sorted = builtins.sort builtins.lessThan ids';
-      n = builtins.length sorted;
-    in
-    n > 1 && builtins.any (i: builtins.elemAt sorted i == builtins.elemAt sorted (i + 1)) (builtins.genList (i: i) (n - 1));
+  # Whether an id occurs twice: fewer distinct ids than ids (natively:
+  # `lib.unique` is quadratic in the number of users, a sort makes a Nix
+  # call per pair).
+  duplicates = ids': builtins.length (builtins.attrNames (builtins.groupBy toString ids')) != builtins.length ids';
 
   uidsAreUnique = !duplicates (builtins.concatLists (builtins.catAttrs "uids" userRecords));
   gidsAreUnique = !duplicates (lib.filter (x: x != null) (lib.mapAttrsToList (_: g: g.gid) cfg.groups));
 
   groupNames = lib.mapAttrsToList (_: g: g.name) cfg.groups;
+  # Whether a user's primary group is undefined: the groups users name,
+  # less the defined ones (no Nix call per user); `usersWithUndefinedGroup`
+  # says which, for the message.
+  undefinedPrimaryGroups = removeAttrs (builtins.zipAttrsWith (_: names: names) (
+    builtins.catAttrs "primaryGroup" userRecords
+  )) groupNames;
   usersWithUndefinedGroup = lib.filterAttrs (
     _: u: u.group != "" && !(builtins.elem u.group groupNames)
   ) enabledUsers;
@@ -535,7 +537,7 @@ in
           message = "UIDs and GIDs must be unique!";
         }
         {
-          assertion = usersWithUndefinedGroup == { };
+          assertion = undefinedPrimaryGroups == { };
           message =
             let
               users = lib.attrValues usersWithUndefinedGroup;

@@ -165,6 +165,23 @@ let
   };
 
   enabledServices = lib.filterAttrs (_: s: s.enable) cfg.services;
+
+  # nixcfg only: a service's rendered unit, computed in the instance so
+  # that the language server reuses it with the instance instead of
+  # rendering every service again after each edit.
+  serviceUnit =
+    { name, config, ... }:
+    {
+      options._nixcfgUnit = mkOption {
+        internal = true;
+        readOnly = true;
+        type = types.unspecified;
+        description = "The service's entry in `systemd.units`.";
+      };
+      config._nixcfgUnit = mkUnit (
+        slib.serviceText (config // { environment = cfg.globalEnvironment // config.environment; inherit name; })
+      ) config;
+    };
 in
 {
   options.systemd = {
@@ -176,6 +193,7 @@ in
           modules = [
             (commonOptions "service")
             serviceOptions
+            serviceUnit
           ];
           shorthandOnlyDefinesConfig = true;
           nixcfgReusable = true;
@@ -222,12 +240,7 @@ in
 
   config = {
     systemd.units =
-      lib.mapAttrs' (
-        n: s:
-        lib.nameValuePair s.name (
-          mkUnit (slib.serviceText (s // { environment = cfg.globalEnvironment // s.environment; name = n; })) s
-        )
-      ) cfg.services
+      lib.mapAttrs' (n: s: lib.nameValuePair s.name s._nixcfgUnit) cfg.services
       // lib.mapAttrs' (n: t: lib.nameValuePair t.name (mkUnit (slib.targetText t) (t // { wantedBy = [ ]; }))) cfg.targets
       // lib.mapAttrs' (n: t: lib.nameValuePair t.name (mkUnit (slib.timerText t) t)) cfg.timers;
 
