@@ -50,6 +50,10 @@ pub struct ReuseCache {
     pub reused: usize,
     pub computed: usize,
     pub unkeyed: usize,
+    /// The data instances also read (`nixcfgReuseWith`) fingerprinted
+    /// last, and its fingerprint: every group of an evaluation reads the
+    /// same `membersByGroup`, walked once (the entry pins the object).
+    data_memo: Option<(Value, Vec<u8>)>,
 }
 
 struct Entry {
@@ -925,6 +929,7 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
         ),
         None => None,
     };
+    let mut memo = ev.reuse.as_mut().and_then(|c| c.data_memo.take());
     let mut fp = Fingerprint {
         ev,
         out: Vec::with_capacity(256),
@@ -947,8 +952,28 @@ fn instance_key(ev: &mut Evaluator, key: &Thunk) -> Option<(Vec<u8>, Vec<String>
     fp.thunk(modules, true)?;
     fp.thunk(special, false)?;
     if let Some(a) = &also {
-        fp.budget = DATA_BUDGET;
-        fp.data(a)?;
+        match &memo {
+            Some((last, bytes)) if same_object(last, a) => fp.out.extend_from_slice(bytes),
+            _ => {
+                fp.budget = DATA_BUDGET;
+                let start = fp.out.len();
+                fp.data(a)?;
+                memo = Some((a.clone(), fp.out[start..].to_vec()));
+            }
+        }
     }
-    Some((fp.out, names, fp.pins))
+    let (out, pins) = (fp.out, fp.pins);
+    if let Some(c) = ev.reuse.as_mut() {
+        c.data_memo = memo;
+    }
+    Some((out, names, pins))
+}
+
+/// Whether two values are the same set or list (not just equal).
+fn same_object(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Attrs(x), Value::Attrs(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
 }
